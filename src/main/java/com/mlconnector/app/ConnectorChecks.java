@@ -1,0 +1,87 @@
+package com.mlconnector.app;
+
+import com.mlconnector.fno.ODataQueries;
+import com.mlconnector.mapping.EntityMapping;
+
+import java.io.InputStream;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * "Ping your real systems": proves the configuration against what it points at. Each check reports OK or what is
+ * wrong, in words an engineer can act on; none writes anything that stays.
+ */
+public final class ConnectorChecks {
+    public record Result(String name, boolean ok, String detail) {
+        @Override
+        public String toString() {
+            return (ok ? "OK    " : "FAIL  ") + name + (detail == null || detail.isEmpty() ? "" : ": " + detail);
+        }
+    }
+
+    private ConnectorChecks() {
+    }
+
+    public static List<Result> run(ConnectorRuntime rt) {
+        List<Result> results = new ArrayList<>();
+        String fnoScope = rt.settings().d365Url + "/.default";
+        results.add(check("Entra ID token for F&O (" + fnoScope + ")", () -> {
+            rt.tokens().token(fnoScope);
+            return "client " + rt.settings().clientId + " at " + rt.settings().authorityHost;
+        }));
+        results.add(check("F&O $metadata at " + rt.fno().serviceRoot() + "/$metadata", () -> {
+            long bytes;
+            try (InputStream in = rt.fno().get(rt.fno().serviceRoot() + "/$metadata")) {
+                bytes = in.transferTo(java.io.OutputStream.nullOutputStream());
+            }
+            return String.format("%,d bytes", bytes);
+        }));
+        for (EntityMapping m : rt.mappings().all()) {
+            results.add(check("F&O entity " + m.entitySet() + " with the " + m.selectedSources().size() + " mapped properties", () -> {
+                String url = ODataQueries.firstPage(rt.fno().serviceRoot(), m, rt.settings().crossCompany,
+                        rt.settings().legalEntities, null) + "&$top=1";
+                try (InputStream in = rt.fno().get(url)) {
+                    in.transferTo(java.io.OutputStream.nullOutputStream());
+                }
+                return "readable";
+            }));
+        }
+        results.add(check("Landing database writable (" + ConnectorRuntime.redactJdbc(rt.settings().landingJdbcUrl) + ")", () -> {
+            try (Connection c = rt.landing().dataSource().getConnection()) {
+                c.setAutoCommit(false);
+                try (PreparedStatement ps = c.prepareStatement("INSERT INTO connector_run (run_id, entity, target_table, "
+                        + "destination, trigger_kind, status, started_at) VALUES ('check', 'check', 'check', 'check', 'check', 'CHECK', ?)")) {
+                    ps.setTimestamp(1, Timestamp.from(Instant.now()));
+                    ps.executeUpdate();
+                } finally {
+                    c.rollback(); // proves the write, keeps nothing
+                    c.setAutoCommit(true);
+                }
+            }
+            return "insert accepted and rolled back";
+        }));
+        return results;
+    }
+
+    private interface Probe {
+        String run() throws Exception;
+    }
+
+    private static Result check(String name, Probe probe) {
+        try {
+            return new Result(name, true, probe.run());
+        } catch (Exception e) {
+            Throwable t = e;
+            String msg = t.getMessage();
+            if (t instanceof org.apache.camel.http.base.HttpOperationFailedException h) {
+                msg = "HTTP " + h.getStatusCode() + (h.getResponseBody() == null ? "" : " " + h.getResponseBody()
+                        .substring(0, Math.min(300, h.getResponseBody().length())));
+            }
+            return new Result(name, false, t.getClass().getSimpleName() + ": " + msg);
+        }
+    }
+}

@@ -1,0 +1,231 @@
+package com.mlconnector.app;
+
+import com.mlconnector.config.ConfigException;
+import com.mlconnector.config.ConnectorSettings;
+import com.mlconnector.config.Secrets;
+import com.mlconnector.entra.EntraTokenProvider;
+import com.mlconnector.fno.FnoClient;
+import com.mlconnector.http.ConnectorTls;
+import com.mlconnector.landing.LandingDatabase;
+import com.mlconnector.landing.LandingWriter;
+import com.mlconnector.mapping.EntityMapping;
+import com.mlconnector.mapping.MappingLoader;
+import com.mlconnector.sandbox.Sandbox;
+import com.mlconnector.sandbox.SandboxTls;
+import com.mlconnector.sync.FnoPages;
+import com.mlconnector.sync.Mappings;
+import com.mlconnector.sync.RetryPolicy;
+import com.mlconnector.sync.RunLedger;
+import org.apache.camel.CamelConfiguration;
+import org.apache.camel.CamelContext;
+import org.apache.camel.ProducerTemplate;
+import org.apache.camel.component.jasypt.JasyptPropertiesParser;
+import org.apache.camel.component.properties.PropertiesComponent;
+import org.apache.camel.main.BaseMainSupport;
+import org.apache.camel.main.Main;
+import org.apache.camel.main.MainListenerSupport;
+import org.apache.camel.spi.Registry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import javax.net.ssl.SSLContext;
+import java.time.Clock;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * The running connector: Camel Main with the routes from {@code routes/}, the beans they call, and, when no F&O
+ * is configured, the sandbox. Beans are made after Camel has loaded the properties (so environment variables and
+ * system properties override the file, and {@code ENC(…)} values are decrypted) and before routes start.
+ */
+public final class ConnectorRuntime implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ConnectorRuntime.class);
+
+    private final RuntimeOptions options;
+    private final Main main = new Main();
+    private ConnectorSettings settings;
+    private Sandbox sandbox;
+    private LandingDatabase landing;
+    private Mappings mappings;
+    private EntraTokenProvider tokens;
+    private FnoClient fno;
+
+    private ConnectorRuntime(RuntimeOptions options) {
+        this.options = options;
+    }
+
+    public static ConnectorRuntime start(RuntimeOptions options) {
+        ConnectorRuntime rt = new ConnectorRuntime(options);
+        try {
+            rt.boot();
+        } catch (RuntimeException e) {
+            rt.close();
+            throw e;
+        }
+        return rt;
+    }
+
+    private void boot() {
+        String dir = options.workDir().toAbsolutePath().normalize().toString();
+        main.setPropertyPlaceholderLocations("file:" + dir + "/application.properties;optional=true");
+        if (!options.overrides().isEmpty()) {
+            main.setOverrideProperties(options.overrides());
+        }
+        main.configure().withRoutesIncludePattern("file:" + dir + "/routes/*.yaml");
+        main.configure().addConfiguration(new CamelConfiguration() {
+            @Override
+            public void configure(CamelContext ctx) throws Exception {
+                ConnectorRuntime.this.configure(ctx);
+            }
+        });
+        if (options.schedules()) {
+            main.addMainListener(new MainListenerSupport() {
+                @Override
+                public void afterStart(BaseMainSupport m) {
+                    installSchedules(m.getCamelContext());
+                }
+            });
+        }
+        try {
+            main.start();
+        } catch (RuntimeException e) {
+            throw unwrapConfig(e);
+        }
+        if (main.getCamelContext() == null || !main.getCamelContext().getStatus().isStarted()) {
+            throw new IllegalStateException("the connector did not start; see the log above");
+        }
+    }
+
+    /** Runs inside Camel Main's configuration step: properties are loaded, routes not yet started. */
+    private void configure(CamelContext ctx) throws Exception {
+        PropertiesComponent pc = (PropertiesComponent) ctx.getPropertiesComponent();
+        String master = options.masterPassword() != null ? options.masterPassword() : System.getenv(Secrets.MASTER_PASSWORD_ENV);
+        if (master != null && !master.isEmpty()) {
+            JasyptPropertiesParser parser = new JasyptPropertiesParser();
+            parser.setEncryptor(Secrets.encryptor(master));
+            pc.setPropertiesParser(parser);
+        }
+        Function<String, String> props = key -> {
+            Optional<String> v = pc.resolveProperty(key);
+            if (v.isPresent() && Secrets.isEncrypted(v.get())) {
+                throw new ConfigException(key + " is encrypted (ENC(...)) but " + Secrets.MASTER_PASSWORD_ENV
+                        + " is not set, so it cannot be decrypted");
+            }
+            return v.orElse(null);
+        };
+
+        ConnectorSettings configured = ConnectorSettings.from(props);
+        SSLContext ssl;
+        if (configured.sandbox()) {
+            sandbox = Sandbox.start(props);
+            Map<String, String> sandboxValues = new HashMap<>();
+            sandboxValues.put("d365.url", sandbox.fnoUrl());
+            sandboxValues.put("entra.authority-host", sandbox.authorityHost());
+            sandboxValues.put("d365.tenant-id", Sandbox.TENANT);
+            sandboxValues.put("d365.client-id", Sandbox.CLIENT_ID);
+            sandboxValues.put("d365.client-secret", Sandbox.CLIENT_SECRET);
+            settings = ConnectorSettings.from(k -> sandboxValues.containsKey(k) ? sandboxValues.get(k) : props.apply(k));
+            ssl = ConnectorTls.context(SandboxTls.trustManager());
+            LOG.info("No d365.url configured: running against the in-process sandbox (F&O {}, Entra ID {})",
+                    settings.d365Url, settings.authorityHost);
+        } else {
+            settings = configured;
+            ssl = ConnectorTls.context(null);
+        }
+
+        List<EntityMapping> loaded = MappingLoader.loadFolder(options.workDir().resolve(settings.mappingsDir));
+        mappings = new Mappings(loaded);
+        landing = new LandingDatabase(settings.landingJdbcUrl, settings.landingUsername, settings.landingPassword);
+        landing.prepare(loaded);
+        tokens = new EntraTokenProvider(settings.authorityHost, settings.tenantId, settings.clientId,
+                settings.clientSecret, ssl, Clock.systemUTC());
+        fno = new FnoClient(settings.d365Url, tokens, ssl, settings.requestTimeout, settings.firstRequestTimeout);
+
+        Registry registry = ctx.getRegistry();
+        registry.bind("retryPolicy", new RetryPolicy(settings.retry, Clock.systemUTC()));
+        registry.bind("runLedger", new RunLedger(landing.dataSource(), mappings, settings, fno));
+        registry.bind("fnoPages", new FnoPages(fno, settings));
+        registry.bind("landing", options.sink() != null ? options.sink() : new LandingWriter(landing));
+        LOG.info("Connector configured: {} entities mapped ({}), landing database {}", loaded.size(),
+                loaded.stream().map(EntityMapping::table).toList(), redactJdbc(settings.landingJdbcUrl));
+    }
+
+    /** One cron route per mapping, from the scheduled-sync template. */
+    private void installSchedules(CamelContext ctx) {
+        for (EntityMapping m : mappings.all()) {
+            String cron = ctx.getPropertiesComponent().resolveProperty("schedule." + m.table()).orElse(m.schedule());
+            Map<String, Object> params = new LinkedHashMap<>();
+            params.put("entity", m.entitySet());
+            params.put("cron", cron);
+            try {
+                ctx.addRouteFromTemplate("schedule-" + m.table(), "scheduled-sync", params);
+            } catch (Exception e) {
+                throw new ConfigException("schedule." + m.table() + " (" + cron + ") could not be scheduled: " + e.getMessage());
+            }
+            LOG.info("Scheduled {} with cron '{}'", m.entitySet(), cron);
+        }
+    }
+
+    /** Runs one entity now; throws what made the run fail. */
+    public void syncNow(String entity, String trigger) {
+        ProducerTemplate pt = main.getCamelContext().createProducerTemplate();
+        try {
+            pt.requestBodyAndHeaders("direct:sync-entity", null, Map.of("entity", entity, "trigger", trigger));
+        } finally {
+            try {
+                pt.stop();
+            } catch (Exception ignored) {
+                // nothing to release
+            }
+        }
+    }
+
+    public void awaitShutdown() throws InterruptedException {
+        while (main.getCamelContext() != null && !main.getCamelContext().isStopped()) {
+            Thread.sleep(500);
+        }
+    }
+
+    public CamelContext camelContext() { return main.getCamelContext(); }
+    public ConnectorSettings settings() { return settings; }
+    public Mappings mappings() { return mappings; }
+    public LandingDatabase landing() { return landing; }
+    public Sandbox sandbox() { return sandbox; }
+    public EntraTokenProvider tokens() { return tokens; }
+    public FnoClient fno() { return fno; }
+
+    @Override
+    public void close() {
+        try {
+            main.stop();
+        } catch (RuntimeException e) {
+            LOG.warn("stopping Camel: {}", e.getMessage());
+        }
+        if (landing != null) {
+            landing.close();
+        }
+        if (sandbox != null) {
+            sandbox.close();
+        }
+    }
+
+    static String redactJdbc(String url) {
+        return url.replaceAll("(?i)(password=)[^&;]*", "$1***");
+    }
+
+    private static RuntimeException unwrapConfig(RuntimeException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof ConfigException c) {
+                return c;
+            }
+            if (t instanceof com.mlconnector.mapping.MappingException m) {
+                return m;
+            }
+        }
+        return e;
+    }
+}

@@ -1,0 +1,50 @@
+package com.mlconnector.cli;
+
+import com.mlconnector.app.ConnectorRuntime;
+import com.mlconnector.app.RuntimeOptions;
+import com.mlconnector.mapping.EntityMapping;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+
+/** Runs every configured entity (or the ones named) once and exits 0 only if all succeeded. */
+@Command(name = "sync", description = "Sync entities now. With --once: every entity (or those named) once, then exit.")
+final class SyncCommand implements Callable<Integer> {
+    @ParentCommand
+    ConnectorCommand parent;
+
+    @Option(names = "--once", required = true, description = "Run once and exit (0 only if every entity succeeded).")
+    boolean once;
+
+    @Option(names = "--entity", arity = "1..*", description = "Entity set or table name (default: all mapped).")
+    List<String> entities = new ArrayList<>();
+
+    @Override
+    public Integer call() {
+        try (ConnectorRuntime rt = ConnectorRuntime.start(RuntimeOptions.once(parent.dir, new Properties()))) {
+            List<String> names = entities.isEmpty()
+                    ? rt.mappings().all().stream().map(EntityMapping::entitySet).toList()
+                    : entities.stream().map(n -> rt.mappings().get(n).entitySet()).toList();
+            List<String> failed = new ArrayList<>();
+            for (String name : names) {
+                try {
+                    rt.syncNow(name, "once");
+                } catch (RuntimeException e) {
+                    failed.add(name);
+                }
+            }
+            if (failed.isEmpty()) {
+                System.out.println("sync --once: all " + names.size() + " entities succeeded");
+                return 0;
+            }
+            System.err.println("sync --once: " + failed.size() + " of " + names.size() + " entities failed: " + failed
+                    + " (reasons above and in the connector_run table)");
+            return 1;
+        }
+    }
+}

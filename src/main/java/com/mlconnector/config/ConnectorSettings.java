@@ -1,0 +1,154 @@
+package com.mlconnector.config;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Function;
+
+/**
+ * Every setting the connector reads, resolved once at start-up through Camel's properties component (so JVM
+ * system properties and environment variables override application.properties, and ENC(...) values are
+ * decrypted). Checks everything it can before anything runs: a bad value stops start-up naming the property.
+ */
+public final class ConnectorSettings {
+    public final String d365Url;
+    public final String tenantId;
+    public final String clientId;
+    public final String clientSecret;
+    public final String authorityHost;
+    public final List<String> legalEntities;
+    public final boolean crossCompany;
+    public final String dimensionDelimiter;
+    public final int batchSize;
+    public final Duration requestTimeout;
+    public final Duration firstRequestTimeout;
+    public final String landingJdbcUrl;
+    public final String landingUsername;
+    public final String landingPassword;
+    public final String mappingsDir;
+    public final RetrySettings retry;
+
+    /** How failed calls are retried (shared by every system the connector calls). */
+    public record RetrySettings(int maxAttempts, Duration initialBackoff, Duration maxBackoff,
+                                Duration defaultRetryAfter, Duration maxRetryAfter) {
+    }
+
+    private ConnectorSettings(Function<String, String> p) {
+        String url = trim(p.apply("d365.url"));
+        this.d365Url = url == null ? null : stripSlash(url);
+        if (d365Url != null) {
+            URI u = uri("d365.url", d365Url);
+            if (!"https".equals(u.getScheme())) {
+                throw new ConfigException("d365.url must be an https URL such as https://contoso.operations.dynamics.com (got " + d365Url + ")");
+            }
+            if (u.getPath() != null && u.getPath().endsWith("/data")) {
+                throw new ConfigException("d365.url is the environment host without /data (the connector adds it): " + d365Url);
+            }
+        }
+        this.tenantId = required(p, "d365.tenant-id");
+        this.clientId = required(p, "d365.client-id");
+        this.clientSecret = required(p, "d365.client-secret");
+        this.authorityHost = stripSlash(or(p, "entra.authority-host", "https://login.microsoftonline.com"));
+        if (d365Url != null && !"https".equals(uri("entra.authority-host", authorityHost).getScheme())) {
+            throw new ConfigException("entra.authority-host must be an https URL (got " + authorityHost + ")");
+        }
+        String companies = or(p, "d365.legal-entities", "");
+        this.legalEntities = Arrays.stream(companies.split(",")).map(String::trim).filter(s -> !s.isEmpty())
+                .map(s -> s.toLowerCase(Locale.ROOT)).distinct().toList();
+        for (String c : legalEntities) {
+            if (!c.matches("[a-z0-9_]{1,8}")) {
+                throw new ConfigException("d365.legal-entities: '" + c + "' is not a legal entity id (up to 8 letters or digits)");
+            }
+        }
+        this.crossCompany = bool(p, "d365.cross-company", true);
+        this.dimensionDelimiter = or(p, "d365.dimension-delimiter", "-");
+        this.batchSize = integer(p, "sync.batch-size", 10_000, 1, 10_000);
+        this.requestTimeout = Duration.ofSeconds(integer(p, "d365.request-timeout-seconds", 120, 1, 600));
+        this.firstRequestTimeout = Duration.ofSeconds(integer(p, "d365.first-request-timeout-seconds", 300, 1, 900));
+        this.landingJdbcUrl = or(p, "landing.jdbc-url", "jdbc:h2:file:./data/landing");
+        if (!landingJdbcUrl.startsWith("jdbc:h2:") && !landingJdbcUrl.startsWith("jdbc:postgresql:")) {
+            throw new ConfigException("landing.jdbc-url: only H2 (jdbc:h2:...) and PostgreSQL (jdbc:postgresql:...) are supported, got "
+                    + landingJdbcUrl.replaceAll("password=[^&;]*", "password=***"));
+        }
+        this.landingUsername = or(p, "landing.username", "");
+        this.landingPassword = or(p, "landing.password", "");
+        this.mappingsDir = or(p, "connector.mappings-dir", "mappings");
+        this.retry = new RetrySettings(
+                integer(p, "retry.max-attempts", 8, 1, 100),
+                Duration.ofMillis(integer(p, "retry.initial-backoff-ms", 1000, 1, 600_000)),
+                Duration.ofMillis(integer(p, "retry.max-backoff-ms", 60_000, 1, 3_600_000)),
+                Duration.ofSeconds(integer(p, "retry.default-retry-after-seconds", 10, 0, 3600)),
+                Duration.ofSeconds(integer(p, "retry.max-retry-after-seconds", 300, 1, 3600)));
+    }
+
+    public static ConnectorSettings from(Function<String, String> properties) {
+        return new ConnectorSettings(properties);
+    }
+
+    /** True when no F&O is configured and the connector runs against its in-process emulators. */
+    public boolean sandbox() {
+        return d365Url == null;
+    }
+
+    private String required(Function<String, String> p, String key) {
+        String v = trim(p.apply(key));
+        if (v == null && d365Url != null) {
+            throw new ConfigException(key + " is required when d365.url is set (see README, Configuration)");
+        }
+        return v;
+    }
+
+    private static String or(Function<String, String> p, String key, String fallback) {
+        String v = trim(p.apply(key));
+        return v == null ? fallback : v;
+    }
+
+    private static boolean bool(Function<String, String> p, String key, boolean fallback) {
+        String v = trim(p.apply(key));
+        if (v == null) {
+            return fallback;
+        }
+        if (v.equalsIgnoreCase("true") || v.equalsIgnoreCase("false")) {
+            return Boolean.parseBoolean(v);
+        }
+        throw new ConfigException(key + " must be true or false, got '" + v + "'");
+    }
+
+    private static int integer(Function<String, String> p, String key, int fallback, int min, int max) {
+        String v = trim(p.apply(key));
+        if (v == null) {
+            return fallback;
+        }
+        try {
+            int n = Integer.parseInt(v);
+            if (n < min || n > max) {
+                throw new ConfigException(key + " must be between " + min + " and " + max + ", got " + n);
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw new ConfigException(key + " must be a whole number, got '" + v + "'");
+        }
+    }
+
+    private static URI uri(String key, String value) {
+        try {
+            URI u = URI.create(value);
+            if (u.getHost() == null) {
+                throw new IllegalArgumentException();
+            }
+            return u;
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(key + " is not a valid URL: " + value);
+        }
+    }
+
+    private static String trim(String v) {
+        return v == null || v.isBlank() ? null : v.trim();
+    }
+
+    private static String stripSlash(String v) {
+        return v.endsWith("/") ? v.substring(0, v.length() - 1) : v;
+    }
+}

@@ -1,0 +1,101 @@
+package com.mlconnector.landing;
+
+import com.mlconnector.mapping.EntityMapping;
+import com.mlconnector.mapping.TargetColumn;
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import org.flywaydb.core.Flyway;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import javax.sql.DataSource;
+import java.sql.Connection;
+import java.sql.DatabaseMetaData;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * The landing database: a pooled connection, the connector's own tables migrated by Flyway
+ * ({@code db/migration}), and one table per mapped entity, created from the mapping and widened when the
+ * mapping gains columns (entity tables follow the mapping files, which Flyway's fixed scripts cannot).
+ */
+public final class LandingDatabase implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(LandingDatabase.class);
+
+    private final HikariDataSource dataSource;
+    private final LandingDialect dialect;
+
+    public LandingDatabase(String jdbcUrl, String username, String password) {
+        this.dialect = LandingDialect.of(jdbcUrl);
+        HikariConfig cfg = new HikariConfig();
+        cfg.setJdbcUrl(jdbcUrl);
+        if (!username.isEmpty()) {
+            cfg.setUsername(username);
+        }
+        if (!password.isEmpty()) {
+            cfg.setPassword(password);
+        }
+        cfg.setPoolName("landing");
+        cfg.setMaximumPoolSize(4);
+        cfg.setAutoCommit(true);
+        cfg.setInitializationFailTimeout(10_000);
+        try {
+            this.dataSource = new HikariDataSource(cfg);
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("cannot open the landing database (landing.jdbc-url): " + rootMessage(e), e);
+        }
+    }
+
+    public DataSource dataSource() {
+        return dataSource;
+    }
+
+    public LandingDialect dialect() {
+        return dialect;
+    }
+
+    /** Brings the connector's tables up to date, then makes sure every mapped table exists with every column. */
+    public void prepare(List<EntityMapping> mappings) throws SQLException {
+        Flyway.configure().dataSource(dataSource).locations("classpath:db/migration").load().migrate();
+        try (Connection c = dataSource.getConnection(); Statement st = c.createStatement()) {
+            for (EntityMapping m : mappings) {
+                st.execute(dialect.createTable(m));
+                Set<String> existing = columnsOf(c.getMetaData(), m.table());
+                for (TargetColumn col : m.columns()) {
+                    if (!existing.contains(col.name().toLowerCase(Locale.ROOT))) {
+                        LOG.info("Landing table {} gains column {} (mapping changed)", m.table(), col.name());
+                        st.execute(dialect.addColumn(m, col));
+                    }
+                }
+            }
+        }
+    }
+
+    private static Set<String> columnsOf(DatabaseMetaData meta, String table) throws SQLException {
+        Set<String> names = new HashSet<>();
+        try (ResultSet rs = meta.getColumns(null, null, table, null)) {
+            while (rs.next()) {
+                names.add(rs.getString("COLUMN_NAME").toLowerCase(Locale.ROOT));
+            }
+        }
+        return names;
+    }
+
+    static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t.getMessage();
+    }
+
+    @Override
+    public void close() {
+        dataSource.close();
+    }
+}

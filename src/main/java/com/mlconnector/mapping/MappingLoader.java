@@ -1,0 +1,145 @@
+package com.mlconnector.mapping;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import org.quartz.CronExpression;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * Reads the entity mappings, one YAML file per entity in {@code mappings/}. Every problem is reported with the
+ * file and field it is in, so a bad edit stops start-up with a message the engineer can act on.
+ */
+public final class MappingLoader {
+    /** Names end up as SQL identifiers and Power BI table names: keep them plain. */
+    private static final Pattern NAME = Pattern.compile("[A-Za-z][A-Za-z0-9_]{0,62}");
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+
+    private MappingLoader() {
+    }
+
+    public static List<EntityMapping> loadFolder(Path folder) {
+        if (!Files.isDirectory(folder)) {
+            throw new MappingException("mappings folder not found: " + folder.toAbsolutePath()
+                    + " (set connector.mappings-dir or run from the directory that holds mappings/)");
+        }
+        List<Path> files;
+        try (Stream<Path> s = Files.list(folder)) {
+            files = s.filter(p -> p.toString().endsWith(".yaml") || p.toString().endsWith(".yml")).sorted().toList();
+        } catch (IOException e) {
+            throw new MappingException("cannot list " + folder + ": " + e.getMessage());
+        }
+        if (files.isEmpty()) {
+            throw new MappingException("no mapping files (*.yaml) in " + folder.toAbsolutePath());
+        }
+        List<EntityMapping> result = new ArrayList<>();
+        Set<String> tables = new HashSet<>();
+        Set<String> entities = new HashSet<>();
+        for (Path file : files) {
+            EntityMapping m = load(file);
+            if (!tables.add(m.table().toLowerCase())) {
+                throw new MappingException(file + ": table '" + m.table() + "' is mapped twice");
+            }
+            if (!entities.add(m.entitySet())) {
+                throw new MappingException(file + ": entity '" + m.entitySet() + "' is mapped twice");
+            }
+            result.add(m);
+        }
+        return List.copyOf(result);
+    }
+
+    public static EntityMapping load(Path file) {
+        JsonNode root;
+        try {
+            root = YAML.readTree(file.toFile());
+        } catch (IOException e) {
+            throw new MappingException(file + ": not valid YAML: " + e.getMessage());
+        }
+        if (root == null || !root.isObject()) {
+            throw new MappingException(file + ": expected a mapping with entity, table, key and columns");
+        }
+        String where = file.getFileName().toString();
+        String entity = name(root, "entity", where);
+        String table = name(root, "table", where);
+        List<String> keys = new ArrayList<>();
+        JsonNode keyNode = root.path("key");
+        if (!keyNode.isArray() || keyNode.isEmpty()) {
+            throw new MappingException(where + ": 'key' must list the entity's key properties, e.g. [dataAreaId, VendorAccountNumber]");
+        }
+        keyNode.forEach(k -> keys.add(k.asText()));
+        String schedule = root.path("schedule").asText("0 0 * * * ?");
+        if (!CronExpression.isValidExpression(schedule)) {
+            throw new MappingException(where + ": 'schedule' is not a valid Quartz cron expression: " + schedule);
+        }
+
+        List<TargetColumn> columns = new ArrayList<>();
+        JsonNode cols = root.path("columns");
+        if (!cols.isArray() || cols.isEmpty()) {
+            throw new MappingException(where + ": 'columns' must list at least the key columns");
+        }
+        for (int i = 0; i < cols.size(); i++) {
+            JsonNode c = cols.get(i);
+            String at = where + " columns[" + i + "]";
+            String source = text(c, "source", at);
+            String name = c.hasNonNull("name") ? name(c, "name", at) : checkName(source, at + ".source");
+            columns.add(new TargetColumn(name, ColumnType.parse(text(c, "type", at), at + ".type"), source, -1));
+        }
+        JsonNode dims = root.path("dimensions");
+        for (int i = 0; i < dims.size(); i++) {
+            JsonNode d = dims.get(i);
+            String at = where + " dimensions[" + i + "]";
+            String source = text(d, "source", at);
+            JsonNode segments = d.path("segments");
+            if (!segments.isArray() || segments.isEmpty()) {
+                throw new MappingException(at + ": 'segments' must name the column of each dimension segment, in order");
+            }
+            for (int s = 0; s < segments.size(); s++) {
+                String seg = segments.get(s).asText();
+                if (seg.isBlank() || "-".equals(seg)) {
+                    continue; // a segment the engineer chose not to land
+                }
+                columns.add(new TargetColumn(checkName(seg, at + ".segments[" + s + "]"), ColumnType.STRING, source, s));
+            }
+        }
+        if (columns.size() > EntityMapping.MAX_COLUMNS) {
+            throw new MappingException(where + ": " + columns.size() + " columns, more than the "
+                    + EntityMapping.MAX_COLUMNS + " a Power BI table allows");
+        }
+        Set<String> seen = new HashSet<>();
+        for (TargetColumn c : columns) {
+            if (!seen.add(c.name().toLowerCase())) {
+                throw new MappingException(where + ": column '" + c.name() + "' appears twice");
+            }
+        }
+        boolean companyScoped = keys.contains("dataAreaId");
+        return new EntityMapping(entity, table, keys, columns, companyScoped, schedule);
+    }
+
+    private static String text(JsonNode node, String field, String where) {
+        JsonNode v = node.get(field);
+        if (v == null || v.isNull() || v.asText().isBlank()) {
+            throw new MappingException(where + ": '" + field + "' is missing");
+        }
+        return v.asText().trim();
+    }
+
+    private static String name(JsonNode node, String field, String where) {
+        return checkName(text(node, field, where), where + "." + field);
+    }
+
+    private static String checkName(String value, String where) {
+        if (!NAME.matcher(value).matches()) {
+            throw new MappingException(where + ": '" + value + "' is not a plain name (letters, digits, underscore; starting with a letter)");
+        }
+        return value;
+    }
+}

@@ -1,0 +1,116 @@
+package com.mlconnector.sandbox;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * The emulated systems the connector runs against when no {@code d365.url} is configured: Entra ID and F&O, on
+ * loopback over HTTPS. Settings come from {@code sandbox.*} properties (see README).
+ */
+public final class Sandbox implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Sandbox.class);
+    public static final String TENANT = "sandbox-tenant";
+    public static final String CLIENT_ID = "sandbox-client";
+    /** Not a secret: it only opens the in-process emulator, and is never used against a real tenant. */
+    public static final String CLIENT_SECRET = "sandbox-secret";
+    public static final List<String> COMPANIES = List.of("usmf", "demf", "gbsi");
+
+    /** Default sizes: small enough to sync in seconds, wide enough to page and batch. */
+    private static final Map<String, Long> DEFAULT_ROWS = Map.of(
+            "VendorsV2", 600L, "CustomersV3", 900L, "MainAccounts", 150L, "PurchaseOrderHeadersV2", 6_000L,
+            "PurchaseOrderLinesV2", 12_000L, "ReleasedProductsV2", 1_500L, "VendorInvoiceHeaders", 4_500L,
+            "VendorInvoiceLines", 13_500L, "GeneralJournalAccountEntries", 60_000L, "ProductsV2", 500L);
+
+    private final SandboxTokens tokens;
+    private final EntraEmulator entra;
+    private final FnoEmulator fno;
+    private final Map<String, FnoDataSet> data;
+
+    private Sandbox(SandboxTokens tokens, EntraEmulator entra, FnoEmulator fno, Map<String, FnoDataSet> data) {
+        this.tokens = tokens;
+        this.entra = entra;
+        this.fno = fno;
+        this.data = data;
+    }
+
+    /**
+     * Starts the emulators.
+     *
+     * @param setting looks up a {@code sandbox.*} property; returns null when it is not set
+     */
+    public static Sandbox start(Function<String, String> setting) {
+        long seed = Long.parseLong(or(setting, "sandbox.seed", "42"));
+        FnoCatalog catalog = FnoCatalog.load();
+        Map<String, FnoDataSet> data = new LinkedHashMap<>();
+        for (FnoCatalog.Entity e : catalog.entities()) {
+            long rows = Long.parseLong(or(setting, "sandbox.fno.rows." + e.name(),
+                    String.valueOf(DEFAULT_ROWS.getOrDefault(e.name(), 1000L))));
+            data.put(e.name(), new FnoDataSet(e, COMPANIES, rows, seed));
+        }
+        SandboxTokens tokens = new SandboxTokens(Clock.systemUTC());
+        EntraEmulator entra = new EntraEmulator(Integer.parseInt(or(setting, "sandbox.entra.port", "0")), TENANT, tokens,
+                Long.parseLong(or(setting, "sandbox.entra.token-lifetime-seconds", "3599")));
+        entra.registerClient(CLIENT_ID, CLIENT_SECRET);
+        FnoEmulator fno = new FnoEmulator(Integer.parseInt(or(setting, "sandbox.fno.port", "0")), tokens, catalog, data,
+                Integer.parseInt(or(setting, "sandbox.fno.page-size", "10000")),
+                Double.parseDouble(or(setting, "sandbox.fno.throttle-share", "0.02")),
+                Integer.parseInt(or(setting, "sandbox.fno.retry-after-seconds", "1")), seed);
+        entra.registerAudience(fno.baseUrl());
+        LOG.info("Sandbox started: Entra ID at {}, F&O at {} ({} legal entities, {} entities)",
+                entra.baseUrl(), fno.baseUrl(), COMPANIES.size(), data.size());
+        return new Sandbox(tokens, entra, fno, data);
+    }
+
+    private static String or(Function<String, String> setting, String key, String fallback) {
+        String v = setting.apply(key);
+        return v == null || v.isBlank() ? fallback : v.trim();
+    }
+
+    public String fnoUrl() { return fno.baseUrl(); }
+    public String authorityHost() { return entra.baseUrl(); }
+    public FnoEmulator fno() { return fno; }
+    public EntraEmulator entra() { return entra; }
+    public SandboxTokens tokens() { return tokens; }
+
+    /** Rows of an entity as the sandbox F&O holds them now (deleted ones excluded). */
+    public long rowCount(String entity) {
+        FnoDataSet set = data.get(entity);
+        long n = 0;
+        for (long i = 0; i < set.size(); i++) {
+            if (!set.isDeleted(i)) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** One property of one row, as F&O would send it (tests compare landed rows with it). */
+    public Object value(String entity, long index, String property) {
+        FnoDataSet set = data.get(entity);
+        return set.value(index, set.entity().property(property));
+    }
+
+    public void update(String entity, long index, Map<String, Object> values) {
+        data.get(entity).update(index, values);
+    }
+
+    public void delete(String entity, long index) {
+        data.get(entity).delete(index);
+    }
+
+    public long insert(String entity, Map<String, Object> values) {
+        return data.get(entity).insert(values);
+    }
+
+    @Override
+    public void close() {
+        fno.close();
+        entra.close();
+    }
+}

@@ -1,0 +1,89 @@
+package com.mlconnector.sync;
+
+import com.mlconnector.mapping.EntityMapping;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * One run of one entity: where the read has got to, the rows waiting for a full batch, and the counts the run
+ * ledger and the progress log report. Lives in the exchange property {@code sync} while the run lasts.
+ */
+public final class EntitySync {
+    private final String runId;
+    private final EntityMapping mapping;
+    private final int batchSize;
+    private final Instant started = Instant.now();
+    private final Set<String> seenPages = new HashSet<>();
+    private final List<Object[]> pending = new ArrayList<>();
+    private String nextPage;
+    private Long total;
+    private long rowsRead;
+    private long rowsWritten;
+    private int batches;
+    private int pages;
+
+    public EntitySync(String runId, EntityMapping mapping, int batchSize, String firstPage) {
+        this.runId = runId;
+        this.mapping = mapping;
+        this.batchSize = batchSize;
+        this.nextPage = firstPage;
+    }
+
+    public String getRunId() { return runId; }
+    public EntityMapping getMapping() { return mapping; }
+    public String getEntity() { return mapping.entitySet(); }
+    public Instant getStarted() { return started; }
+    public Long getTotal() { return total; }
+    public long getRowsRead() { return rowsRead; }
+    public long getRowsWritten() { return rowsWritten; }
+    public int getBatches() { return batches; }
+    public int getPages() { return pages; }
+    public String getNextPage() { return nextPage; }
+
+    /** True while F&O has pages left to read (the route's loop condition). */
+    public boolean isMorePages() {
+        return nextPage != null;
+    }
+
+    /** Records a page that was read whole, and the link to the one after it (null at the end). */
+    void pageRead(List<Object[]> rows, String next, Long count) {
+        if (total == null && count != null) {
+            total = count;
+        }
+        pages++;
+        rowsRead += rows.size();
+        pending.addAll(rows);
+        seenPages.add(nextPage);
+        nextPage = next;
+    }
+
+    boolean alreadyRead(String url) {
+        return seenPages.contains(url);
+    }
+
+    /** The full batches now waiting, and at the end of the read the remainder too. */
+    List<Batch> takeBatches() {
+        List<Batch> out = new ArrayList<>();
+        int from = 0;
+        while (pending.size() - from >= batchSize || (nextPage == null && pending.size() > from)) {
+            int to = Math.min(from + batchSize, pending.size());
+            out.add(new Batch(runId, mapping, ++batches, new ArrayList<>(pending.subList(from, to))));
+            from = to;
+        }
+        pending.subList(0, from).clear();
+        return out;
+    }
+
+    void batchWritten(Batch b) {
+        rowsWritten += b.size();
+    }
+
+    public Duration elapsed() {
+        return Duration.between(started, Instant.now());
+    }
+}

@@ -1,0 +1,149 @@
+package com.mlconnector.sync;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.microsoft.aad.msal4j.MsalServiceException;
+import com.mlconnector.config.ConnectorSettings.RetrySettings;
+import org.apache.camel.Exchange;
+import org.apache.camel.http.base.HttpOperationFailedException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Decides, for the Camel error handler shared by every route, whether a failed step is tried again and after
+ * how long. 429 and 503 wait what Retry-After says (seconds or an HTTP date; capped by
+ * {@code retry.max-retry-after-seconds}, {@code retry.default-retry-after-seconds} when absent); other 5xx,
+ * timeouts, dropped connections and lost database connections back off exponentially; everything else
+ * (a refused request, a malformed page, a foreign link) fails at once, since trying again cannot help.
+ * <p>
+ * Camel takes the delay from the {@code CamelRedeliveryDelay} header when set; it is set here on every retry, so
+ * a Retry-After from an earlier failure never leaks into a later one.
+ */
+public final class RetryPolicy {
+    private static final Logger LOG = LoggerFactory.getLogger(RetryPolicy.class);
+
+    /** What to do about one failure. {@code delay} is null when it is not retried. */
+    public record Decision(Duration delay, String reason) {
+        public boolean retry() {
+            return delay != null;
+        }
+    }
+
+    private final RetrySettings settings;
+    private final Clock clock;
+
+    public RetryPolicy(RetrySettings settings, Clock clock) {
+        this.settings = settings;
+        this.clock = clock;
+    }
+
+    /** The route's {@code retryWhile}: true to try the failed step again, after the delay it puts in the header. */
+    public boolean shouldRetry(Exchange exchange) {
+        Throwable failure = exchange.getException() != null ? exchange.getException()
+                : exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        int retriesSoFar = exchange.getMessage().getHeader(Exchange.REDELIVERY_COUNTER, 0, Integer.class);
+        if (failure == null) {
+            return false;
+        }
+        Decision d = decide(failure, retriesSoFar);
+        if (!d.retry()) {
+            return false;
+        }
+        if (retriesSoFar + 1 >= settings.maxAttempts()) {
+            LOG.warn("Giving up after {} attempts: {}", retriesSoFar + 1, d.reason());
+            return false;
+        }
+        exchange.getMessage().setHeader(Exchange.REDELIVERY_DELAY, d.delay().toMillis());
+        LOG.warn("Attempt {} of {} failed ({}); trying again in {} ms", retriesSoFar + 1, settings.maxAttempts(),
+                d.reason(), d.delay().toMillis());
+        return true;
+    }
+
+    public Decision decide(Throwable failure, int retriesSoFar) {
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof HttpOperationFailedException h) {
+                return forStatus(h.getStatusCode(), header(h.getResponseHeaders(), "Retry-After"), retriesSoFar);
+            }
+            if (t instanceof MsalServiceException m && m.statusCode() > 0) {
+                return forStatus(m.statusCode(), header(m.headers(), "Retry-After"), retriesSoFar);
+            }
+            if (t instanceof JsonProcessingException) {
+                return new Decision(null, "malformed response");
+            }
+            if (t instanceof IOException) {
+                return new Decision(backoff(retriesSoFar), t.getClass().getSimpleName() + ": " + t.getMessage());
+            }
+            if (t instanceof SQLException s) {
+                String state = s.getSQLState() == null ? "" : s.getSQLState();
+                boolean transientFailure = state.startsWith("08") || state.startsWith("40") || state.startsWith("57P");
+                return transientFailure ? new Decision(backoff(retriesSoFar), "database: " + s.getMessage())
+                        : new Decision(null, "database: " + s.getMessage());
+            }
+        }
+        return new Decision(null, failure.getClass().getSimpleName());
+    }
+
+    private Decision forStatus(int status, String retryAfter, int retriesSoFar) {
+        if (status == 429 || status == 503) {
+            Duration wait = retryAfter(retryAfter);
+            if (wait.compareTo(settings.maxRetryAfter()) > 0) {
+                wait = settings.maxRetryAfter();
+            }
+            return new Decision(wait, "HTTP " + status + ", Retry-After " + (retryAfter == null ? "absent" : retryAfter));
+        }
+        if (status == 500 || status == 502 || status == 504 || status == 408) {
+            return new Decision(backoff(retriesSoFar), "HTTP " + status);
+        }
+        return new Decision(null, "HTTP " + status);
+    }
+
+    private Duration retryAfter(String value) {
+        if (value == null || value.isBlank()) {
+            return settings.defaultRetryAfter();
+        }
+        String v = value.trim();
+        try {
+            return Duration.ofSeconds(Math.max(0, Long.parseLong(v)));
+        } catch (NumberFormatException notSeconds) {
+            try {
+                ZonedDateTime when = ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME);
+                Duration d = Duration.between(clock.instant(), when.toInstant());
+                return d.isNegative() ? Duration.ZERO : d;
+            } catch (DateTimeParseException notADate) {
+                return settings.defaultRetryAfter();
+            }
+        }
+    }
+
+    private Duration backoff(int retriesSoFar) {
+        long base = settings.initialBackoff().toMillis() << Math.min(retriesSoFar, 20);
+        long capped = Math.min(base, settings.maxBackoff().toMillis());
+        long jitter = capped / 5 == 0 ? 0 : ThreadLocalRandom.current().nextLong(capped / 5);
+        return Duration.ofMillis(capped + jitter);
+    }
+
+    private static String header(Map<String, ?> headers, String name) {
+        if (headers == null) {
+            return null;
+        }
+        for (Map.Entry<String, ?> e : headers.entrySet()) {
+            if (e.getKey() != null && e.getKey().equalsIgnoreCase(name)) {
+                Object v = e.getValue();
+                if (v instanceof java.util.List<?> l) {
+                    return l.isEmpty() ? null : String.valueOf(l.get(0));
+                }
+                return v == null ? null : v.toString();
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,148 @@
+package com.mlconnector.sync;
+
+import com.mlconnector.config.ConnectorSettings;
+import com.mlconnector.fno.FnoClient;
+import com.mlconnector.fno.ODataQueries;
+import com.mlconnector.mapping.EntityMapping;
+import org.apache.camel.Exchange;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import javax.sql.DataSource;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.UUID;
+
+/**
+ * Opens, follows and closes runs: a row in {@code connector_run} per run, the {@link EntitySync} the route
+ * carries in the exchange property {@code sync}, and the progress line logged after each batch.
+ */
+public final class RunLedger {
+    private static final Logger LOG = LoggerFactory.getLogger(RunLedger.class);
+    public static final String SYNC = "sync";
+    public static final String DESTINATION = "landing";
+
+    private final DataSource db;
+    private final Mappings mappings;
+    private final ConnectorSettings settings;
+    private final FnoClient fno;
+
+    public RunLedger(DataSource db, Mappings mappings, ConnectorSettings settings, FnoClient fno) {
+        this.db = db;
+        this.mappings = mappings;
+        this.settings = settings;
+        this.fno = fno;
+    }
+
+    /** Starts a run of the entity named in the header {@code entity}. */
+    public void begin(Exchange exchange) throws SQLException {
+        EntityMapping m = mappings.get(exchange.getMessage().getHeader("entity", String.class));
+        String trigger = exchange.getMessage().getHeader("trigger", "schedule", String.class);
+        String runId = UUID.randomUUID().toString();
+        String first = ODataQueries.firstPage(fno.serviceRoot(), m, settings.crossCompany, settings.legalEntities, null);
+        EntitySync sync = new EntitySync(runId, m, settings.batchSize, first);
+        exchange.setProperty(SYNC, sync);
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "INSERT INTO connector_run (run_id, entity, target_table, destination, trigger_kind, status, started_at) "
+                        + "VALUES (?, ?, ?, ?, ?, 'RUNNING', ?)")) {
+            ps.setString(1, runId);
+            ps.setString(2, m.entitySet());
+            ps.setString(3, m.table());
+            ps.setString(4, DESTINATION);
+            ps.setString(5, trigger);
+            ps.setTimestamp(6, Timestamp.from(sync.getStarted()));
+            ps.executeUpdate();
+        }
+        LOG.info("run={} entity={} started ({}): reading {}", runId, m.entitySet(), trigger, m.table());
+    }
+
+    /** Counts a landed batch and logs progress: rows so far of the total, rate and ETA. */
+    public void batchWritten(Exchange exchange) {
+        EntitySync sync = exchange.getProperty(SYNC, EntitySync.class);
+        Batch batch = exchange.getMessage().getBody(Batch.class);
+        sync.batchWritten(batch);
+        double seconds = Math.max(0.001, sync.elapsed().toMillis() / 1000.0);
+        double rate = sync.getRowsWritten() / seconds;
+        Long total = sync.getTotal();
+        String of = total == null ? "" : " of " + String.format("%,d", total)
+                + String.format(" (%d%%)", total == 0 ? 100 : sync.getRowsWritten() * 100 / total);
+        String eta = total == null || rate <= 0 ? "" : ", ETA " + formatDuration(Duration.ofMillis(
+                (long) (Math.max(0, total - sync.getRowsWritten()) / rate * 1000)));
+        LOG.info("run={} entity={} destination={} batch={} rows={} written {}{} rows, {} rows/s{}",
+                sync.getRunId(), sync.getEntity(), DESTINATION, batch.sequence(), batch.size(),
+                String.format("%,d", sync.getRowsWritten()), of, String.format("%,.0f", rate), eta);
+    }
+
+    public void succeeded(Exchange exchange) throws SQLException {
+        EntitySync sync = exchange.getProperty(SYNC, EntitySync.class);
+        finish(sync, "SUCCEEDED", null);
+        LOG.info("run={} entity={} succeeded: {} rows read, {} written in {} batches from {} pages, {}",
+                sync.getRunId(), sync.getEntity(), sync.getRowsRead(), sync.getRowsWritten(), sync.getBatches(),
+                sync.getPages(), formatDuration(sync.elapsed()));
+    }
+
+    /** Records why a run failed (called by the shared error handler once retries are exhausted). */
+    public void failed(Exchange exchange) {
+        EntitySync sync = exchange.getProperty(SYNC, EntitySync.class);
+        if (sync == null) {
+            return;
+        }
+        Throwable cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        String why = cause == null ? "unknown failure" : describe(cause);
+        try {
+            finish(sync, "FAILED", why);
+        } catch (SQLException e) {
+            LOG.error("run={} could not record its failure in the run ledger: {}", sync.getRunId(), e.getMessage());
+        }
+        LOG.error("run={} entity={} FAILED after {} rows written: {}", sync.getRunId(), sync.getEntity(),
+                sync.getRowsWritten(), why);
+    }
+
+    private void finish(EntitySync sync, String status, String error) throws SQLException {
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "UPDATE connector_run SET status = ?, finished_at = ?, rows_total = ?, rows_read = ?, rows_written = ?, "
+                        + "batches = ?, pages = ?, error_message = ? WHERE run_id = ? AND status = 'RUNNING'")) {
+            ps.setString(1, status);
+            ps.setTimestamp(2, Timestamp.from(Instant.now()));
+            if (sync.getTotal() == null) {
+                ps.setNull(3, java.sql.Types.BIGINT);
+            } else {
+                ps.setLong(3, sync.getTotal());
+            }
+            ps.setLong(4, sync.getRowsRead());
+            ps.setLong(5, sync.getRowsWritten());
+            ps.setInt(6, sync.getBatches());
+            ps.setInt(7, sync.getPages());
+            ps.setString(8, error == null ? null : error.substring(0, Math.min(4000, error.length())));
+            ps.setString(9, sync.getRunId());
+            ps.executeUpdate();
+        }
+    }
+
+    static String describe(Throwable t) {
+        Throwable c = t;
+        while (c.getCause() != null && c.getCause() != c
+                && (c.getMessage() == null || c instanceof org.apache.camel.CamelExecutionException
+                || c.getClass().getName().startsWith("org.apache.camel.RuntimeCamel"))) {
+            c = c.getCause();
+        }
+        String msg = c.getMessage() == null ? c.getClass().getSimpleName() : c.getMessage();
+        if (c instanceof org.apache.camel.http.base.HttpOperationFailedException h) {
+            msg = "HTTP " + h.getStatusCode() + " from " + h.getUri() + (h.getResponseBody() == null || h.getResponseBody().isBlank()
+                    ? "" : ": " + h.getResponseBody().substring(0, Math.min(500, h.getResponseBody().length())));
+        }
+        return c.getClass().getSimpleName() + ": " + msg;
+    }
+
+    static String formatDuration(Duration d) {
+        long s = d.toSeconds();
+        if (s < 60) {
+            return String.format("%.1fs", d.toMillis() / 1000.0);
+        }
+        return String.format("%dm%02ds", s / 60, s % 60);
+    }
+}

@@ -45,5 +45,7 @@ public final class FnoPages {
         sync.pageRead(page.rows(), next, page.count());
         List<Batch> batches = sync.takeBatches();
         exchange.getMessage().setBody(batches);
+        // the page is in: the next page's failures start counting from zero again
+        exchange.getMessage().removeHeaders("CamelRedelivery*");
     }
 }

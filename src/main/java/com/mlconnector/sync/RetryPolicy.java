@@ -50,20 +50,21 @@ public final class RetryPolicy {
     public boolean shouldRetry(Exchange exchange) {
         Throwable failure = exchange.getException() != null ? exchange.getException()
                 : exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
-        int retriesSoFar = exchange.getMessage().getHeader(Exchange.REDELIVERY_COUNTER, 0, Integer.class);
+        // Camel counts the failure before it asks: the counter is the number of the attempt that just failed
+        int attempt = Math.max(1, exchange.getMessage().getHeader(Exchange.REDELIVERY_COUNTER, 0, Integer.class));
         if (failure == null) {
             return false;
         }
-        Decision d = decide(failure, retriesSoFar);
+        Decision d = decide(failure, attempt - 1);
         if (!d.retry()) {
             return false;
         }
-        if (retriesSoFar + 1 >= settings.maxAttempts()) {
-            LOG.warn("Giving up after {} attempts: {}", retriesSoFar + 1, d.reason());
+        if (attempt >= settings.maxAttempts()) {
+            LOG.warn("Giving up after {} attempts: {}", attempt, d.reason());
             return false;
         }
         exchange.getMessage().setHeader(Exchange.REDELIVERY_DELAY, d.delay().toMillis());
-        LOG.warn("Attempt {} of {} failed ({}); trying again in {} ms", retriesSoFar + 1, settings.maxAttempts(),
+        LOG.warn("Attempt {} of {} failed ({}); trying again in {} ms", attempt, settings.maxAttempts(),
                 d.reason(), d.delay().toMillis());
         return true;
     }

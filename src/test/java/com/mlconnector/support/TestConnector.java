@@ -1,0 +1,65 @@
+package com.mlconnector.support;
+
+import com.mlconnector.app.ConnectorRuntime;
+import com.mlconnector.app.RuntimeOptions;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+
+/** Starts the real connector (routes/, mappings/ of this repository) with test overrides, and reads what landed. */
+public final class TestConnector {
+    private TestConnector() {
+    }
+
+    /** Defaults for tests: a private in-memory landing database, no random throttling, fast retries. */
+    public static Properties defaults() {
+        Properties p = new Properties();
+        p.setProperty("landing.jdbc-url", "jdbc:h2:mem:" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1");
+        p.setProperty("sandbox.fno.throttle-share", "0");
+        p.setProperty("retry.initial-backoff-ms", "50");
+        p.setProperty("retry.max-backoff-ms", "200");
+        p.setProperty("retry.default-retry-after-seconds", "1");
+        return p;
+    }
+
+    public static ConnectorRuntime start(Properties overrides) {
+        return ConnectorRuntime.start(RuntimeOptions.once(Path.of("."), overrides));
+    }
+
+    public static long count(ConnectorRuntime rt, String table) throws Exception {
+        try (Connection c = rt.landing().dataSource().getConnection(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT COUNT(*) FROM \"" + table + "\"")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    public static List<Map<String, Object>> query(ConnectorRuntime rt, String sql) throws Exception {
+        try (Connection c = rt.landing().dataSource().getConnection(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery(sql)) {
+            List<Map<String, Object>> rows = new ArrayList<>();
+            int n = rs.getMetaData().getColumnCount();
+            while (rs.next()) {
+                Map<String, Object> row = new LinkedHashMap<>();
+                for (int i = 1; i <= n; i++) {
+                    row.put(rs.getMetaData().getColumnLabel(i), rs.getObject(i));
+                }
+                rows.add(row);
+            }
+            return rows;
+        }
+    }
+
+    /** The run ledger's rows for a table, oldest first. */
+    public static List<Map<String, Object>> runs(ConnectorRuntime rt, String table) throws Exception {
+        return query(rt, "SELECT * FROM connector_run WHERE target_table = '" + table + "' ORDER BY started_at");
+    }
+}

@@ -1,0 +1,223 @@
+package com.mlconnector.fno;
+
+import com.github.tomakehurst.wiremock.http.Fault;
+import com.github.tomakehurst.wiremock.stubbing.Scenario;
+import com.github.tomakehurst.wiremock.verification.LoggedRequest;
+import com.mlconnector.app.ConnectorRuntime;
+import com.mlconnector.support.FakeFno;
+import com.mlconnector.support.TestConnector;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.absent;
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.anyRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
+import static com.mlconnector.support.FakeFno.page;
+import static com.mlconnector.support.FakeFno.product;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The F&O read contract and its faults, against WireMock over HTTPS. */
+class FnoContractTest {
+    private final FakeFno fno = new FakeFno().token("tok-1");
+
+    @AfterEach
+    void stop() {
+        fno.close();
+    }
+
+    private void firstPage(com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder response) {
+        fno.server.stubFor(get(urlPathEqualTo("/data/ProductsV2")).withQueryParam("$skiptoken", absent()).willReturn(response));
+    }
+
+    private void pageAt(String token, com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder response) {
+        fno.server.stubFor(get(urlPathEqualTo("/data/ProductsV2")).withQueryParam("$skiptoken", equalTo(token)).willReturn(response));
+    }
+
+    private String link(String token) {
+        return fno.url() + "/data/ProductsV2?$skiptoken=" + token;
+    }
+
+    @Test
+    void followsTheNextLinkChainToTheEndWithTheTokenOnEveryPage() throws Exception {
+        firstPage(okJson(page(link("2"), product("P-1", "One"), product("P-2", "Two"))));
+        pageAt("2", okJson(page(link("4"), product("P-3", "O'Brien"), product("P-4", "Grüße"))));
+        pageAt("4", okJson(page(null, product("P-5", "Five"))));
+        try (ConnectorRuntime rt = TestConnector.start(fno.settings())) {
+            rt.syncNow("Products", "test");
+            assertThat(TestConnector.query(rt, "SELECT \"ProductNumber\", \"ProductName\", \"IsCatchWeight\" FROM \"Products\" ORDER BY 1"))
+                    .extracting(r -> r.get("ProductName")).containsExactly("One", "Two", "O'Brien", "Grüße", "Five");
+            assertThat(TestConnector.runs(rt, "Products").get(0)).containsEntry("STATUS", "SUCCEEDED").containsEntry("PAGES", 3);
+        }
+        List<LoggedRequest> requests = fno.dataRequests();
+        assertThat(requests).hasSize(3).allSatisfy(r -> assertThat(r.getHeader("Authorization")).isEqualTo("Bearer tok-1"));
+        // the first request selects only the mapped columns and asks for the count; products carry no company
+        String first = requests.get(0).getUrl();
+        assertThat(first).contains("$select=ProductNumber,ProductName,ProductSearchName").contains("$count=true")
+                .doesNotContain("cross-company").doesNotContain("dataAreaId");
+    }
+
+    @Test
+    void waitsWhatRetryAfterSaysBeforeAsking429Again() throws Exception {
+        fno.server.stubFor(get(urlPathEqualTo("/data/ProductsV2")).inScenario("throttle").whenScenarioStateIs(Scenario.STARTED)
+                .willReturn(aResponse().withStatus(429).withHeader("Retry-After", "2")).willSetStateTo("open"));
+        fno.server.stubFor(get(urlPathEqualTo("/data/ProductsV2")).inScenario("throttle").whenScenarioStateIs("open")
+                .willReturn(okJson(page(null, product("P-1", "One")))));
+        try (ConnectorRuntime rt = TestConnector.start(fno.settings())) {
+            rt.syncNow("Products", "test");
+            assertThat(TestConnector.count(rt, "Products")).isEqualTo(1);
+        }
+        List<LoggedRequest> requests = fno.dataRequests();
+        assertThat(requests).hasSize(2);
+        assertThat(requests.get(1).getLoggedDate().getTime() - requests.get(0).getLoggedDate().getTime())
+                .isGreaterThanOrEqualTo(2000);
+    }
+
+    @Test
+    void retryAfterAsAnHttpDateIsHonouredToo() throws Exception {
+        String when = ZonedDateTime.now().plusSeconds(3).format(DateTimeFormatter.RFC_1123_DATE_TIME);
+        fno.server.stubFor(get(urlPathEqualTo("/data/ProductsV2")).inScenario("throttle").whenScenarioStateIs(Scenario.STARTED)
+                .willReturn(aResponse().withStatus(503).withHeader("Retry-After", when)).willSetStateTo("open"));
+        fno.server.stubFor(get(urlPathEqualTo("/data/ProductsV2")).inScenario("throttle").whenScenarioStateIs("open")
+                .willReturn(okJson(page(null, product("P-1", "One")))));
+        try (ConnectorRuntime rt = TestConnector.start(fno.settings())) {
+            rt.syncNow("Products", "test");
+        }
+        List<LoggedRequest> requests = fno.dataRequests();
+        assertThat(requests).hasSize(2);
+        // the date has whole seconds: at least two of the three seconds must have passed
+        assertThat(requests.get(1).getLoggedDate().getTime() - requests.get(0).getLoggedDate().getTime())
+                .isGreaterThanOrEqualTo(2000);
+    }
+
+    @Test
+    void a401RenewsTheTokenOnceSkippingTheCache() throws Exception {
+        fno.server.stubFor(post(urlPathEqualTo("/" + FakeFno.TENANT + "/oauth2/v2.0/token")).inScenario("tokens")
+                .whenScenarioStateIs(Scenario.STARTED).willSetStateTo("second")
+                .willReturn(okJson("{\"token_type\":\"Bearer\",\"expires_in\":3599,\"access_token\":\"revoked\"}")));
+        fno.server.stubFor(post(urlPathEqualTo("/" + FakeFno.TENANT + "/oauth2/v2.0/token")).inScenario("tokens")
+                .whenScenarioStateIs("second")
+                .willReturn(okJson("{\"token_type\":\"Bearer\",\"expires_in\":3599,\"access_token\":\"fresh\"}")));
+        fno.server.stubFor(get(urlPathEqualTo("/data/ProductsV2")).withHeader("Authorization", equalTo("Bearer revoked"))
+                .willReturn(aResponse().withStatus(401).withHeader("WWW-Authenticate", "Bearer error=\"invalid_token\"")));
+        fno.server.stubFor(get(urlPathEqualTo("/data/ProductsV2")).withHeader("Authorization", equalTo("Bearer fresh"))
+                .willReturn(okJson(page(null, product("P-1", "One")))));
+        try (ConnectorRuntime rt = TestConnector.start(fno.settings())) {
+            rt.syncNow("Products", "test");
+            assertThat(TestConnector.count(rt, "Products")).isEqualTo(1);
+            assertThat(rt.tokens().acquisitions()).isEqualTo(2);
+        }
+        fno.server.verify(2, postRequestedFor(urlPathEqualTo("/" + FakeFno.TENANT + "/oauth2/v2.0/token")));
+        assertThat(fno.dataRequests()).extracting(r -> r.getHeader("Authorization"))
+                .containsExactly("Bearer revoked", "Bearer fresh");
+    }
+
+    @Test
+    void aNextLinkToAnotherHostFailsTheReadAndGetsNoToken() throws Exception {
+        try (FakeFno other = new FakeFno()) {
+            String foreign = "https://127.0.0.1:" + other.server.httpsPort() + "/data/ProductsV2?$skiptoken=2";
+            firstPage(okJson(page(foreign, product("P-1", "One"))));
+            try (ConnectorRuntime rt = TestConnector.start(fno.settings())) {
+                assertThatThrownBy(() -> rt.syncNow("Products", "test")).hasRootCauseInstanceOf(ForeignHostException.class);
+                Map<String, Object> run = TestConnector.runs(rt, "Products").get(0);
+                assertThat(run).containsEntry("STATUS", "FAILED");
+                assertThat((String) run.get("ERROR_MESSAGE")).contains("not the configured d365.url")
+                        .contains("127.0.0.1:" + other.server.httpsPort());
+                assertThat(TestConnector.count(rt, "Products")).isZero();
+            }
+            assertThat(other.server.findAll(anyRequestedFor(urlPathMatching(".*")))).isEmpty();
+            assertThat(fno.dataRequests()).hasSize(1);
+        }
+    }
+
+    @Test
+    void aNextLinkThatRepeatsFailsTheReadInsteadOfLoopingForever() throws Exception {
+        firstPage(okJson(page(link("2"), product("P-1", "One"))));
+        pageAt("2", okJson(page(link("2"), product("P-2", "Two"))));
+        try (ConnectorRuntime rt = TestConnector.start(fno.settings())) {
+            assertThatThrownBy(() -> rt.syncNow("Products", "test")).hasRootCauseInstanceOf(RepeatingPageException.class);
+            assertThat((String) TestConnector.runs(rt, "Products").get(0).get("ERROR_MESSAGE")).contains("already read");
+        }
+        assertThat(fno.dataRequests()).hasSize(2);
+    }
+
+    @Test
+    void aMalformedPageFailsTheRunAndNothingOfItLands() throws Exception {
+        Properties p = fno.settings();
+        p.setProperty("sync.batch-size", "2");
+        firstPage(okJson(page(link("2"), product("P-1", "One"), product("P-2", "Two"))));
+        pageAt("2", okJson("{\"value\":[" + product("P-3", "Three") + ",{\"ProductNumber\":\"P-4\",\"ProductName\":"));
+        try (ConnectorRuntime rt = TestConnector.start(p)) {
+            assertThatThrownBy(() -> rt.syncNow("Products", "test")).hasRootCauseInstanceOf(
+                    com.fasterxml.jackson.core.JsonProcessingException.class);
+            Map<String, Object> run = TestConnector.runs(rt, "Products").get(0);
+            assertThat(run).containsEntry("STATUS", "FAILED").containsEntry("ROWS_WRITTEN", 2L);
+            assertThat((String) run.get("ERROR_MESSAGE")).contains("Malformed page of ProductsV2").contains("skiptoken=2");
+            // the first page's batch landed whole; nothing of the broken page did
+            assertThat(TestConnector.query(rt, "SELECT \"ProductNumber\" FROM \"Products\" ORDER BY 1"))
+                    .extracting(r -> r.get("ProductNumber")).containsExactly("P-1", "P-2");
+        }
+        assertThat(fno.dataRequests()).hasSize(2); // a malformed page is not asked for again
+    }
+
+    @Test
+    void aValueOfTheWrongTypeIsAMalformedPage() throws Exception {
+        firstPage(okJson(page(null, product("P-1", "One").replace("\"IsCatchWeightProduct\":\"No\"", "\"IsCatchWeightProduct\":\"Maybe\""))));
+        try (ConnectorRuntime rt = TestConnector.start(fno.settings())) {
+            assertThatThrownBy(() -> rt.syncNow("Products", "test")).hasRootCauseInstanceOf(MalformedPageException.class)
+                    .rootCause().hasMessageContaining("IsCatchWeightProduct = 'Maybe'");
+        }
+    }
+
+    @Test
+    void serverErrorsAndDroppedConnectionsAreRetried() throws Exception {
+        fno.server.stubFor(get(urlPathEqualTo("/data/ProductsV2")).inScenario("faults").whenScenarioStateIs(Scenario.STARTED)
+                .willReturn(aResponse().withStatus(500)).willSetStateTo("reset"));
+        fno.server.stubFor(get(urlPathEqualTo("/data/ProductsV2")).inScenario("faults").whenScenarioStateIs("reset")
+                .willReturn(aResponse().withFault(Fault.CONNECTION_RESET_BY_PEER)).willSetStateTo("ok"));
+        fno.server.stubFor(get(urlPathEqualTo("/data/ProductsV2")).inScenario("faults").whenScenarioStateIs("ok")
+                .willReturn(okJson(page(null, product("P-1", "One")))));
+        try (ConnectorRuntime rt = TestConnector.start(fno.settings())) {
+            rt.syncNow("Products", "test");
+            assertThat(TestConnector.count(rt, "Products")).isEqualTo(1);
+        }
+        assertThat(fno.dataRequests()).hasSize(3);
+    }
+
+    @Test
+    void aRefusedRequestIsNotRetriedAndTheReasonIsRecorded() throws Exception {
+        firstPage(aResponse().withStatus(400).withHeader("Content-Type", "application/json")
+                .withBody("{\"error\":{\"code\":\"\",\"message\":\"Could not find a property named 'ProductName'.\"}}"));
+        try (ConnectorRuntime rt = TestConnector.start(fno.settings())) {
+            assertThatThrownBy(() -> rt.syncNow("Products", "test")).isInstanceOf(RuntimeException.class);
+            assertThat((String) TestConnector.runs(rt, "Products").get(0).get("ERROR_MESSAGE"))
+                    .contains("HTTP 400").contains("Could not find a property named 'ProductName'");
+        }
+        assertThat(fno.dataRequests()).hasSize(1);
+    }
+
+    @Test
+    void retriesStopAtTheConfiguredNumberOfAttempts() throws Exception {
+        Properties p = fno.settings();
+        p.setProperty("retry.max-attempts", "3");
+        firstPage(aResponse().withStatus(502));
+        try (ConnectorRuntime rt = TestConnector.start(p)) {
+            assertThatThrownBy(() -> rt.syncNow("Products", "test")).isInstanceOf(RuntimeException.class);
+            assertThat(TestConnector.runs(rt, "Products").get(0)).containsEntry("STATUS", "FAILED");
+        }
+        assertThat(fno.dataRequests()).hasSize(3);
+    }
+}

@@ -65,7 +65,7 @@ public final class LandingDatabase implements AutoCloseable {
         try (Connection c = dataSource.getConnection(); Statement st = c.createStatement()) {
             for (EntityMapping m : mappings) {
                 st.execute(dialect.createTable(m));
-                Set<String> existing = columnsOf(c.getMetaData(), m.table());
+                Set<String> existing = columnsOf(c, m.table());
                 for (TargetColumn col : m.columns()) {
                     if (!existing.contains(col.name().toLowerCase(Locale.ROOT))) {
                         LOG.info("Landing table {} gains column {} (mapping changed)", m.table(), col.name());
@@ -76,9 +76,10 @@ public final class LandingDatabase implements AutoCloseable {
         }
     }
 
-    private static Set<String> columnsOf(DatabaseMetaData meta, String table) throws SQLException {
+    private static Set<String> columnsOf(Connection c, String table) throws SQLException {
         Set<String> names = new HashSet<>();
-        try (ResultSet rs = meta.getColumns(null, null, table, null)) {
+        DatabaseMetaData meta = c.getMetaData();
+        try (ResultSet rs = meta.getColumns(c.getCatalog(), c.getSchema(), table, null)) {
             while (rs.next()) {
                 names.add(rs.getString("COLUMN_NAME").toLowerCase(Locale.ROOT));
             }

@@ -1,0 +1,126 @@
+package com.mlconnector.landing;
+
+import com.mlconnector.app.ConnectorRuntime;
+import com.mlconnector.support.TestConnector;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.math.BigDecimal;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The landing database for real: H2 always; PostgreSQL when the build runs with -Ppostgres (CI does), which sets
+ * landing.test.postgres.url. Each PostgreSQL run works in a schema of its own and drops it afterwards.
+ */
+class LandingDatabaseTest {
+
+    @TempDir
+    Path temp;
+
+    private static String postgresUrl() {
+        String url = System.getProperty("landing.test.postgres.url", "");
+        Assumptions.assumeFalse(url.isBlank(),
+                "PostgreSQL landing tests are skipped: run with -Ppostgres (needs PostgreSQL on 127.0.0.1:5432)");
+        return url;
+    }
+
+    /** A landing URL for the kind of database, and a way to drop what the test made. */
+    private record Target(String url, AutoCloseable cleanup) {
+    }
+
+    private Target target(String kind) throws Exception {
+        if (kind.equals("h2")) {
+            return new Target("jdbc:h2:file:" + temp.resolve("landing").toAbsolutePath(), () -> { });
+        }
+        String base = postgresUrl();
+        String schema = "mlc_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        try (Connection c = DriverManager.getConnection(base); Statement st = c.createStatement()) {
+            st.execute("CREATE SCHEMA " + schema);
+        }
+        return new Target(base + (base.contains("?") ? "&" : "?") + "currentSchema=" + schema, () -> {
+            try (Connection c = DriverManager.getConnection(base); Statement st = c.createStatement()) {
+                st.execute("DROP SCHEMA " + schema + " CASCADE");
+            }
+        });
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"h2", "postgresql"})
+    void entitiesLandTypedAndARerunUpsertsInPlace(String kind) throws Exception {
+        Target t = target(kind);
+        try (AutoCloseable cleanup = t.cleanup()) {
+            Properties p = TestConnector.defaults();
+            p.setProperty("landing.jdbc-url", t.url());
+            p.setProperty("sandbox.fno.rows.GeneralJournalAccountEntries", "12000");
+            try (ConnectorRuntime rt = TestConnector.start(p)) {
+                assertThat(rt.landing().dialect()).isEqualTo(kind.equals("h2") ? LandingDialect.H2 : LandingDialect.POSTGRESQL);
+                for (String e : List.of("GLEntries", "Vendors", "Invoices")) {
+                    rt.syncNow(e, "test");
+                    rt.syncNow(e, "test");
+                }
+                assertThat(TestConnector.count(rt, "GLEntries")).isEqualTo(12_000);
+                assertThat(TestConnector.count(rt, "Vendors")).isEqualTo(600);
+                assertThat(TestConnector.count(rt, "Invoices")).isEqualTo(4_500);
+
+                Map<String, Object> gl = TestConnector.query(rt,
+                        "SELECT * FROM \"GLEntries\" WHERE \"EntryRecId\" = 5637144586").get(0);
+                assertThat(((Number) gl.get("EntryRecId")).longValue()).isEqualTo(5637144586L);
+                assertThat((BigDecimal) gl.get("AmountAccounting")).isEqualByComparingTo(
+                        (BigDecimal) rt.sandbox().value("GeneralJournalAccountEntries", 10, "AccountingCurrencyAmount"));
+                assertThat(gl.get("IsCredit")).isInstanceOf(Boolean.class);
+                assertThat(gl.get("Company")).isEqualTo("usmf");
+                String ledger = (String) rt.sandbox().value("GeneralJournalAccountEntries", 10, "LedgerAccount");
+                assertThat(gl.get("LedgerAccount")).isEqualTo(ledger);
+                assertThat(gl.get("CostCenter")).isEqualTo(ledger.split("-")[2]);
+
+                List<Map<String, Object>> runs = TestConnector.query(rt,
+                        "SELECT status, rows_written FROM connector_run WHERE target_table = 'GLEntries'");
+                assertThat(runs).hasSize(2).allSatisfy(r -> {
+                    assertThat(r.values()).contains("SUCCEEDED");
+                    assertThat(r.values().stream().filter(v -> v instanceof Number).map(v -> ((Number) v).longValue()))
+                            .contains(12_000L);
+                });
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"h2", "postgresql"})
+    void aMappingThatGainsAColumnWidensTheExistingTable(String kind) throws Exception {
+        Target t = target(kind);
+        try (AutoCloseable cleanup = t.cleanup()) {
+            Path mappings = Files.createDirectories(temp.resolve("mappings-" + kind));
+            Path vendors = mappings.resolve("vendors.yaml");
+            String original = Files.readString(Path.of("mappings/vendors.yaml"));
+            Files.writeString(vendors, original);
+            Properties p = TestConnector.defaults();
+            p.setProperty("landing.jdbc-url", t.url());
+            p.setProperty("connector.mappings-dir", mappings.toAbsolutePath().toString());
+            try (ConnectorRuntime rt = TestConnector.start(p)) {
+                rt.syncNow("Vendors", "test");
+            }
+            Files.writeString(vendors, original.replace("columns:\n",
+                    "columns:\n  - { name: TaxExemptNumber, source: TaxExemptNumber, type: string }\n"));
+            try (ConnectorRuntime rt = TestConnector.start(p)) {
+                rt.syncNow("Vendors", "test");
+                Map<String, Object> v = TestConnector.query(rt,
+                        "SELECT * FROM \"Vendors\" WHERE \"VendorAccount\" = 'V-000001' AND \"Company\" = 'usmf'").get(0);
+                assertThat(v).containsKey("TaxExemptNumber");
+                assertThat(v.get("TaxExemptNumber")).isEqualTo(rt.sandbox().value("VendorsV2", 0, "TaxExemptNumber"));
+                assertThat(TestConnector.count(rt, "Vendors")).isEqualTo(600);
+            }
+        }
+    }
+}

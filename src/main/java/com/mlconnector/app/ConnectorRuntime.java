@@ -21,9 +21,7 @@ import org.apache.camel.CamelContext;
 import org.apache.camel.ProducerTemplate;
 import org.apache.camel.component.jasypt.JasyptPropertiesParser;
 import org.apache.camel.component.properties.PropertiesComponent;
-import org.apache.camel.main.BaseMainSupport;
 import org.apache.camel.main.Main;
-import org.apache.camel.main.MainListenerSupport;
 import org.apache.camel.spi.Registry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -82,14 +80,6 @@ public final class ConnectorRuntime implements AutoCloseable {
                 ConnectorRuntime.this.configure(ctx);
             }
         });
-        if (options.schedules()) {
-            main.addMainListener(new MainListenerSupport() {
-                @Override
-                public void afterStart(BaseMainSupport m) {
-                    installSchedules(m.getCamelContext());
-                }
-            });
-        }
         try {
             main.start();
         } catch (RuntimeException e) {
@@ -97,6 +87,9 @@ public final class ConnectorRuntime implements AutoCloseable {
         }
         if (main.getCamelContext() == null || !main.getCamelContext().getStatus().isStarted()) {
             throw new IllegalStateException("the connector did not start; see the log above");
+        }
+        if (options.schedules()) {
+            installSchedules(main.getCamelContext());
         }
     }
 

@@ -4,6 +4,8 @@ import com.mlconnector.app.ConnectorChecks;
 import com.mlconnector.app.ConnectorRuntime;
 import com.mlconnector.app.RuntimeOptions;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.ParentCommand;
 
 import java.util.List;
@@ -14,6 +16,9 @@ import java.util.concurrent.Callable;
 @Command(name = "check", description = "Check the configuration against the live systems: tokens, $metadata, "
         + "every mapped entity, the landing database. Exit 0 only if all pass.")
 final class CheckCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
     @ParentCommand
     ConnectorCommand parent;
 
@@ -21,9 +26,9 @@ final class CheckCommand implements Callable<Integer> {
     public Integer call() {
         try (ConnectorRuntime rt = ConnectorRuntime.start(RuntimeOptions.once(parent.dir, new Properties()))) {
             List<ConnectorChecks.Result> results = ConnectorChecks.run(rt);
-            results.forEach(System.out::println);
+            results.forEach(r -> spec.commandLine().getOut().println(r));
             long failed = results.stream().filter(r -> !r.ok()).count();
-            System.out.println(failed == 0 ? "All " + results.size() + " checks passed."
+            spec.commandLine().getOut().println(failed == 0 ? "All " + results.size() + " checks passed."
                     : failed + " of " + results.size() + " checks failed.");
             return failed == 0 ? 0 : 1;
         }

@@ -3,6 +3,8 @@ package com.mlconnector.cli;
 import com.mlconnector.config.ConfigException;
 import com.mlconnector.config.Secrets;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Option;
 
 import java.io.BufferedReader;
@@ -15,6 +17,9 @@ import java.util.concurrent.Callable;
 @Command(name = "encrypt", description = "Encrypt a secret for application.properties (reads it from the terminal or "
         + "standard input; the master password comes from " + Secrets.MASTER_PASSWORD_ENV + ").")
 final class EncryptCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
     @Option(names = "--value", description = "The secret (prefer standard input: arguments end up in shell history).")
     String value;
 
@@ -37,7 +42,7 @@ final class EncryptCommand implements Callable<Integer> {
         if (secret == null || secret.isEmpty()) {
             throw new ConfigException("nothing to encrypt: give the secret on standard input or with --value");
         }
-        System.out.println(Secrets.encrypt(secret, master));
+        spec.commandLine().getOut().println(Secrets.encrypt(secret, master));
         return 0;
     }
 }

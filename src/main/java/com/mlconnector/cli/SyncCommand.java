@@ -2,8 +2,11 @@ package com.mlconnector.cli;
 
 import com.mlconnector.app.ConnectorRuntime;
 import com.mlconnector.app.RuntimeOptions;
+import com.mlconnector.config.ConfigException;
 import com.mlconnector.mapping.EntityMapping;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
@@ -15,6 +18,9 @@ import java.util.concurrent.Callable;
 /** Runs every configured entity (or the ones named) once and exits 0 only if all succeeded. */
 @Command(name = "sync", description = "Sync entities now. With --once: every entity (or those named) once, then exit.")
 final class SyncCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
     @ParentCommand
     ConnectorCommand parent;
 
@@ -27,9 +33,14 @@ final class SyncCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         try (ConnectorRuntime rt = ConnectorRuntime.start(RuntimeOptions.once(parent.dir, new Properties()))) {
-            List<String> names = entities.isEmpty()
-                    ? rt.mappings().all().stream().map(EntityMapping::entitySet).toList()
-                    : entities.stream().map(n -> rt.mappings().get(n).entitySet()).toList();
+            List<String> names;
+            try {
+                names = entities.isEmpty()
+                        ? rt.mappings().all().stream().map(EntityMapping::entitySet).toList()
+                        : entities.stream().map(n -> rt.mappings().get(n).entitySet()).toList();
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException("--entity: " + e.getMessage());
+            }
             List<String> failed = new ArrayList<>();
             for (String name : names) {
                 try {
@@ -39,10 +50,10 @@ final class SyncCommand implements Callable<Integer> {
                 }
             }
             if (failed.isEmpty()) {
-                System.out.println("sync --once: all " + names.size() + " entities succeeded");
+                spec.commandLine().getOut().println("sync --once: all " + names.size() + " entities succeeded");
                 return 0;
             }
-            System.err.println("sync --once: " + failed.size() + " of " + names.size() + " entities failed: " + failed
+            spec.commandLine().getErr().println("sync --once: " + failed.size() + " of " + names.size() + " entities failed: " + failed
                     + " (reasons above and in the connector_run table)");
             return 1;
         }

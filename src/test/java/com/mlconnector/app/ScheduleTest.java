@@ -1,0 +1,32 @@
+package com.mlconnector.app;
+
+import com.mlconnector.support.TestConnector;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.util.Properties;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** As a service, every mapped entity gets a cron route from the template; a firing runs a sync. */
+class ScheduleTest {
+
+    @Test
+    void eachEntityIsScheduledAndAFiringSyncsIt() throws Exception {
+        Properties p = TestConnector.defaults();
+        p.setProperty("schedule.Products", "0/1 * * * * ?");   // every second
+        try (ConnectorRuntime rt = ConnectorRuntime.start(new RuntimeOptions(Path.of("."), p, true, null, null))) {
+            assertThat(rt.camelContext().getRoutes()).extracting(r -> r.getRouteId())
+                    .contains("schedule-Products", "schedule-GLEntries", "schedule-Vendors");
+            long deadline = System.currentTimeMillis() + 15_000;
+            while (TestConnector.runs(rt, "Products").stream().noneMatch(r -> "SUCCEEDED".equals(r.get("STATUS")))
+                    && System.currentTimeMillis() < deadline) {
+                Thread.sleep(200);
+            }
+            assertThat(TestConnector.runs(rt, "Products")).anySatisfy(r -> assertThat(r)
+                    .containsEntry("STATUS", "SUCCEEDED").containsEntry("TRIGGER_KIND", "schedule"));
+            assertThat(TestConnector.count(rt, "Products")).isEqualTo(500);
+            assertThat(TestConnector.runs(rt, "GLEntries")).isEmpty(); // its cron has not come round
+        }
+    }
+}

@@ -1,0 +1,129 @@
+package com.mlconnector.cli;
+
+import com.mlconnector.config.Secrets;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The commands as an engineer runs them, from a folder of their own with application.properties, routes/, mappings/. */
+class CommandLineTest {
+    @TempDir
+    Path dir;
+    private final StringWriter out = new StringWriter();
+    private final StringWriter err = new StringWriter();
+
+    @BeforeEach
+    void lay() throws IOException {
+        copy(Path.of("routes"), dir.resolve("routes"));
+        copy(Path.of("mappings"), dir.resolve("mappings"));
+        properties("");
+    }
+
+    private void properties(String extra) throws IOException {
+        Files.writeString(dir.resolve("application.properties"), String.join("\n",
+                "landing.jdbc-url=jdbc:h2:file:" + dir.resolve("data/landing").toAbsolutePath(),
+                "sandbox.fno.throttle-share=0",
+                "sandbox.fno.rows.GeneralJournalAccountEntries=3000",
+                "retry.initial-backoff-ms=10", extra, ""));
+    }
+
+    private static void copy(Path from, Path to) throws IOException {
+        Files.createDirectories(to);
+        try (Stream<Path> files = Files.list(from)) {
+            for (Path f : files.toList()) {
+                Files.copy(f, to.resolve(f.getFileName()));
+            }
+        }
+    }
+
+    private int run(String... args) {
+        CommandLine cmd = new CommandLine(new ConnectorCommand()).setExecutionExceptionHandler(new FailureHandler());
+        cmd.setOut(new PrintWriter(out, true));
+        cmd.setErr(new PrintWriter(err, true));
+        String[] all = Stream.concat(Stream.of(args), Stream.of("--dir", dir.toString())).toArray(String[]::new);
+        return cmd.execute(all);
+    }
+
+    private long landed(String table) throws Exception {
+        try (Connection c = DriverManager.getConnection("jdbc:h2:file:" + dir.resolve("data/landing").toAbsolutePath());
+             ResultSet rs = c.createStatement().executeQuery("SELECT COUNT(*) FROM \"" + table + "\"")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    @Test
+    void syncOnceRunsTheNamedEntitiesAndExitsZero() throws Exception {
+        assertThat(run("sync", "--once", "--entity", "Vendors", "GeneralJournalAccountEntries")).isZero();
+        assertThat(out.toString()).contains("all 2 entities succeeded");
+        assertThat(landed("Vendors")).isEqualTo(600);
+        assertThat(landed("GLEntries")).isEqualTo(3000);
+    }
+
+    @Test
+    void syncOnceExitsOneWhenAnyEntityFailsAndStillRunsTheOthers() throws Exception {
+        Path vendors = dir.resolve("mappings/vendors.yaml");
+        Files.writeString(vendors, Files.readString(vendors).replace("source: VendorGroupId", "source: VendorGroupIdentifier"));
+        assertThat(run("sync", "--once", "--entity", "Vendors", "Products")).isEqualTo(1);
+        assertThat(err.toString()).contains("1 of 2 entities failed: [VendorsV2]");
+        assertThat(landed("Products")).isEqualTo(500);
+    }
+
+    @Test
+    void badConfigurationStopsStartUpNamingTheProperty() throws Exception {
+        properties("sync.batch-size=0");
+        assertThat(run("sync", "--once")).isEqualTo(2);
+        assertThat(err.toString()).contains("Configuration error: sync.batch-size must be between 1 and 10000");
+    }
+
+    @Test
+    void aBrokenMappingStopsStartUpNamingTheFileAndField() throws Exception {
+        Path products = dir.resolve("mappings/products.yaml");
+        Files.writeString(products, Files.readString(products).replace("type: enum", "type: enumeration"));
+        assertThat(run("sync", "--once")).isEqualTo(2);
+        assertThat(err.toString()).contains("products.yaml columns[4].type: unknown type 'enumeration'");
+    }
+
+    @Test
+    void anUnknownEntityIsNamed() {
+        assertThat(run("sync", "--once", "--entity", "Nope")).isEqualTo(2);
+        assertThat(err.toString()).contains("--entity: no mapping for entity 'Nope'");
+    }
+
+    @Test
+    void checkPassesAgainstTheSandboxAndNamesWhatFails() throws Exception {
+        assertThat(run("check")).isZero();
+        assertThat(out.toString()).contains("OK    Entra ID token for F&O").contains("OK    F&O $metadata")
+                .contains("OK    F&O entity GeneralJournalAccountEntries").contains("OK    Landing database writable")
+                .contains("All 11 checks passed.");
+
+        Path vendors = dir.resolve("mappings/vendors.yaml");
+        Files.writeString(vendors, Files.readString(vendors).replace("source: VendorGroupId", "source: VendorGroupIdentifier"));
+        out.getBuffer().setLength(0);
+        assertThat(run("check")).isEqualTo(1);
+        assertThat(out.toString()).contains("FAIL  F&O entity VendorsV2").contains("HTTP 400")
+                .contains("VendorGroupIdentifier").contains("1 of 11 checks failed.");
+    }
+
+    @Test
+    void encryptNeedsTheMasterPasswordFromTheEnvironment() {
+        if (System.getenv(Secrets.MASTER_PASSWORD_ENV) != null) {
+            return; // this machine has one set: the refusal cannot be shown here
+        }
+        assertThat(run("encrypt", "--value", "x")).isEqualTo(2);
+        assertThat(err.toString()).contains(Secrets.MASTER_PASSWORD_ENV + " is not set");
+    }
+}

@@ -1,0 +1,56 @@
+package com.mlconnector.mapping;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class MappingLoaderTest {
+    @TempDir
+    Path dir;
+
+    private Path write(String name, String yaml) throws Exception {
+        return Files.writeString(dir.resolve(name), yaml);
+    }
+
+    @Test
+    void theShippedMappingsLoadWithTheirKeysAndDimensionColumns() {
+        List<EntityMapping> all = MappingLoader.loadFolder(Path.of("mappings"));
+        assertThat(all).extracting(EntityMapping::table).containsExactlyInAnyOrder(
+                "Vendors", "Customers", "GLAccounts", "PurchaseOrders", "Invoices", "InvoiceLines", "GLEntries", "Products");
+        EntityMapping gl = all.stream().filter(m -> m.table().equals("GLEntries")).findFirst().orElseThrow();
+        assertThat(gl.keySources()).containsExactly("dataAreaId", "GeneralJournalAccountEntryRecId");
+        assertThat(gl.companyScoped()).isTrue();
+        assertThat(gl.columns()).filteredOn(TargetColumn::isDimensionSegment).extracting(TargetColumn::name)
+                .containsExactly("BusinessUnit", "CostCenter", "Department");
+        assertThat(gl.selectedSources()).doesNotHaveDuplicates().contains("LedgerAccount");
+        assertThat(all.stream().filter(m -> m.table().equals("Products")).findFirst().orElseThrow().companyScoped()).isFalse();
+    }
+
+    @Test
+    void moreThan75ColumnsIsRefused() throws Exception {
+        String cols = IntStream.range(0, 76).mapToObj(i -> "  - { name: C" + i + ", source: P" + i + ", type: string }")
+                .collect(Collectors.joining("\n"));
+        Path f = write("wide.yaml", "entity: X\ntable: Wide\nkey: [P0]\ncolumns:\n" + cols + "\n");
+        assertThatThrownBy(() -> MappingLoader.load(f)).hasMessageContaining("wide.yaml: 76 columns, more than the 75");
+    }
+
+    @Test
+    void mistakesAreNamedWithFileAndField() throws Exception {
+        Path noKeyColumn = write("a.yaml", "entity: X\ntable: T\nkey: [K]\ncolumns:\n  - { name: A, source: A, type: string }\n");
+        assertThatThrownBy(() -> MappingLoader.load(noKeyColumn)).hasMessageContaining("key property 'K' must be mapped");
+        Path badCron = write("b.yaml", "entity: X\ntable: T\nkey: [K]\nschedule: every hour\ncolumns:\n  - { source: K, type: string }\n");
+        assertThatThrownBy(() -> MappingLoader.load(badCron)).hasMessageContaining("b.yaml: 'schedule' is not a valid Quartz cron");
+        Path badName = write("c.yaml", "entity: X\ntable: \"T; DROP TABLE x\"\nkey: [K]\ncolumns:\n  - { source: K, type: string }\n");
+        assertThatThrownBy(() -> MappingLoader.load(badName)).hasMessageContaining("c.yaml.table").hasMessageContaining("not a plain name");
+        Path twice = write("d.yaml", "entity: X\ntable: T\nkey: [K]\ncolumns:\n  - { source: K, type: string }\n  - { name: k, source: J, type: long }\n");
+        assertThatThrownBy(() -> MappingLoader.load(twice)).hasMessageContaining("column 'k' appears twice");
+    }
+}

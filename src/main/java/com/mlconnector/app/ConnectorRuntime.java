@@ -142,7 +142,9 @@ public final class ConnectorRuntime implements AutoCloseable {
         registry.bind("retryPolicy", new RetryPolicy(settings.retry, Clock.systemUTC()));
         registry.bind("runLedger", new RunLedger(landing.dataSource(), mappings, settings, fno));
         registry.bind("fnoPages", new FnoPages(fno, settings));
-        registry.bind("landing", options.sink() != null ? options.sink() : new LandingWriter(landing));
+        LandingWriter writer = new LandingWriter(landing);
+        registry.bind("landingWriter", writer);
+        registry.bind("landing", options.sink() != null ? options.sink() : writer);
         LOG.info("Connector configured: {} entities mapped ({}), landing database {}", loaded.size(),
                 loaded.stream().map(EntityMapping::table).toList(), redactJdbc(settings.landingJdbcUrl));
     }

@@ -26,6 +26,7 @@ public final class EntitySync {
     private long rowsWritten;
     private int batches;
     private int pages;
+    private volatile boolean failed;
 
     public EntitySync(String runId, EntityMapping mapping, int batchSize, String firstPage) {
         this.runId = runId;
@@ -81,6 +82,15 @@ public final class EntitySync {
 
     void batchWritten(Batch b) {
         rowsWritten += b.size();
+    }
+
+    /** Set once the run's failure is recorded, so the failure of a batch is not retried again by the route around it. */
+    public boolean isFailed() {
+        return failed;
+    }
+
+    void markFailed() {
+        failed = true;
     }
 
     public Duration elapsed() {

@@ -52,8 +52,9 @@ public final class RetryPolicy {
                 : exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
         // Camel counts the failure before it asks: the counter is the number of the attempt that just failed
         int attempt = Math.max(1, exchange.getMessage().getHeader(Exchange.REDELIVERY_COUNTER, 0, Integer.class));
-        if (failure == null) {
-            return false;
+        EntitySync sync = exchange.getProperty(RunLedger.SYNC, EntitySync.class);
+        if (failure == null || (sync != null && sync.isFailed())) {
+            return false; // a step inside (a batch) has had its retries already
         }
         Decision d = decide(failure, attempt - 1);
         if (!d.retry()) {

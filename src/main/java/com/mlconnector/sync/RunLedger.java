@@ -88,9 +88,10 @@ public final class RunLedger {
     /** Records why a run failed (called by the shared error handler once retries are exhausted). */
     public void failed(Exchange exchange) {
         EntitySync sync = exchange.getProperty(SYNC, EntitySync.class);
-        if (sync == null) {
-            return;
+        if (sync == null || sync.isFailed()) {
+            return; // no run, or its failure is recorded already (a batch route failed inside the sync route)
         }
+        sync.markFailed();
         Throwable cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
         String why = cause == null ? "unknown failure" : describe(cause);
         try {

@@ -220,4 +220,25 @@ class FnoContractTest {
         }
         assertThat(fno.dataRequests()).hasSize(3);
     }
+
+    @Test
+    void theFirstRequestGetsTheLongerWarmUpTimeoutAndLaterOnesTheNormalOne() throws Exception {
+        Properties p = fno.settings();
+        p.setProperty("d365.request-timeout-seconds", "1");
+        p.setProperty("d365.first-request-timeout-seconds", "5");
+        // F&O warming up: the first answer takes 2 s, longer than the normal timeout
+        firstPage(okJson(page(link("2"), product("P-1", "One"))).withFixedDelay(2000));
+        fno.server.stubFor(get(urlPathEqualTo("/data/ProductsV2")).withQueryParam("$skiptoken", equalTo("2"))
+                .inScenario("slow").whenScenarioStateIs(Scenario.STARTED).willSetStateTo("fast")
+                .willReturn(okJson(page(null, product("P-2", "Two"))).withFixedDelay(2000)));
+        fno.server.stubFor(get(urlPathEqualTo("/data/ProductsV2")).withQueryParam("$skiptoken", equalTo("2"))
+                .inScenario("slow").whenScenarioStateIs("fast")
+                .willReturn(okJson(page(null, product("P-2", "Two")))));
+        try (ConnectorRuntime rt = TestConnector.start(p)) {
+            rt.syncNow("Products", "test");
+            assertThat(TestConnector.count(rt, "Products")).isEqualTo(2);
+        }
+        // the slow first page was waited for; the slow second page timed out and was asked for again
+        assertThat(fno.dataRequests()).hasSize(3);
+    }
 }

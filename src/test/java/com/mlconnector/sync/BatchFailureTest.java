@@ -1,0 +1,80 @@
+package com.mlconnector.sync;
+
+import com.mlconnector.app.ConnectorRuntime;
+import com.mlconnector.app.RuntimeOptions;
+import com.mlconnector.support.TestConnector;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.sql.SQLException;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** A destination that fails: transient failures are retried per batch, a lasting one fails the run once. */
+class BatchFailureTest {
+
+    /** Fails the first {@code failures} writes with the given SQL state, then accepts. */
+    private static final class FlakySink implements BatchSink {
+        final AtomicInteger calls = new AtomicInteger();
+        final AtomicInteger rows = new AtomicInteger();
+        final int failures;
+        final String sqlState;
+
+        FlakySink(int failures, String sqlState) {
+            this.failures = failures;
+            this.sqlState = sqlState;
+        }
+
+        @Override
+        public void write(Batch batch) throws SQLException {
+            if (calls.incrementAndGet() <= failures) {
+                throw new SQLException("landing database unavailable", sqlState);
+            }
+            rows.addAndGet(batch.size());
+        }
+    }
+
+    private static ConnectorRuntime start(BatchSink sink, Properties p) {
+        return ConnectorRuntime.start(RuntimeOptions.once(Path.of("."), p).withSink(sink));
+    }
+
+    @Test
+    void aLostDatabaseConnectionIsRetriedForThatBatchOnly() throws Exception {
+        FlakySink sink = new FlakySink(2, "08006");
+        Properties p = TestConnector.defaults();
+        p.setProperty("sandbox.fno.rows.GeneralJournalAccountEntries", "25000");
+        try (ConnectorRuntime rt = start(sink, p)) {
+            rt.syncNow("GLEntries", "test");
+            assertThat(sink.rows.get()).isEqualTo(25_000);
+            assertThat(sink.calls.get()).isEqualTo(3 + 2); // three batches, the first one twice more
+            assertThat(rt.sandbox().fno().dataRequests()).isEqualTo(3); // no page was read again
+        }
+    }
+
+    @Test
+    void aLastingFailureFailsTheRunOnceWithoutRetriesMultiplying() throws Exception {
+        FlakySink sink = new FlakySink(Integer.MAX_VALUE, "08006");
+        Properties p = TestConnector.defaults();
+        p.setProperty("retry.max-attempts", "3");
+        try (ConnectorRuntime rt = start(sink, p)) {
+            assertThatThrownBy(() -> rt.syncNow("Vendors", "test")).isInstanceOf(RuntimeException.class);
+            assertThat(sink.calls.get()).isEqualTo(3);
+            Map<String, Object> run = TestConnector.runs(rt, "Vendors").get(0);
+            assertThat(run).containsEntry("STATUS", "FAILED").containsEntry("ROWS_WRITTEN", 0L);
+            assertThat((String) run.get("ERROR_MESSAGE")).contains("landing database unavailable");
+        }
+    }
+
+    @Test
+    void aRefusedBatchIsNotRetried() throws Exception {
+        FlakySink sink = new FlakySink(Integer.MAX_VALUE, "22001"); // data too long: retrying cannot help
+        try (ConnectorRuntime rt = start(sink, TestConnector.defaults())) {
+            assertThatThrownBy(() -> rt.syncNow("Vendors", "test")).isInstanceOf(RuntimeException.class);
+            assertThat(sink.calls.get()).isEqualTo(1);
+        }
+    }
+}

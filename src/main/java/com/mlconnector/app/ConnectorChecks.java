@@ -43,7 +43,7 @@ public final class ConnectorChecks {
         for (EntityMapping m : rt.mappings().all()) {
             results.add(check("F&O entity " + m.entitySet() + " with the " + m.selectedSources().size() + " mapped properties", () -> {
                 String url = ODataQueries.firstPage(rt.fno().serviceRoot(), m, rt.settings().crossCompany,
-                        rt.settings().legalEntities, null) + "&$top=1";
+                        rt.settings().legalEntities, null, null) + "&$top=1";
                 try (InputStream in = rt.fno().get(url)) {
                     in.transferTo(java.io.OutputStream.nullOutputStream());
                 }

@@ -12,6 +12,10 @@ import com.mlconnector.mapping.EntityMapping;
 import com.mlconnector.mapping.MappingLoader;
 import com.mlconnector.sandbox.Sandbox;
 import com.mlconnector.sandbox.SandboxTls;
+import com.mlconnector.state.DeadLetters;
+import com.mlconnector.state.DeliveryState;
+import com.mlconnector.sync.ChangeDetection;
+import com.mlconnector.sync.DeliveryRecorder;
 import com.mlconnector.sync.FnoPages;
 import com.mlconnector.sync.Mappings;
 import com.mlconnector.sync.RetryPolicy;
@@ -51,6 +55,7 @@ public final class ConnectorRuntime implements AutoCloseable {
     private Mappings mappings;
     private EntraTokenProvider tokens;
     private FnoClient fno;
+    private DeadLetters deadLetters;
 
     private ConnectorRuntime(RuntimeOptions options) {
         this.options = options;
@@ -139,8 +144,13 @@ public final class ConnectorRuntime implements AutoCloseable {
         fno = new FnoClient(settings.d365Url, tokens, ssl, settings.requestTimeout, settings.firstRequestTimeout);
 
         Registry registry = ctx.getRegistry();
+        DeliveryState state = new DeliveryState(landing.dataSource(), landing.dialect());
+        deadLetters = new DeadLetters(landing.dataSource());
+        ChangeDetection changes = new ChangeDetection(state, settings, List.of(RunLedger.DESTINATION));
         registry.bind("retryPolicy", new RetryPolicy(settings.retry, Clock.systemUTC()));
-        registry.bind("runLedger", new RunLedger(landing.dataSource(), mappings, settings, fno));
+        registry.bind("changes", changes);
+        registry.bind("delivery", new DeliveryRecorder(state, deadLetters));
+        registry.bind("runLedger", new RunLedger(landing.dataSource(), mappings, settings, fno, changes, state));
         registry.bind("fnoPages", new FnoPages(fno, settings));
         LandingWriter writer = new LandingWriter(landing);
         registry.bind("landingWriter", writer);
@@ -192,6 +202,7 @@ public final class ConnectorRuntime implements AutoCloseable {
     public Sandbox sandbox() { return sandbox; }
     public EntraTokenProvider tokens() { return tokens; }
     public FnoClient fno() { return fno; }
+    public DeadLetters deadLetters() { return deadLetters; }
 
     @Override
     public void close() {

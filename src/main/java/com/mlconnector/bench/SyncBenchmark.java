@@ -74,7 +74,7 @@ public final class SyncBenchmark {
         try (ConnectorRuntime rt = ConnectorRuntime.start(RuntimeOptions.once(workDir, p).withSink(sink))) {
             EntityMapping gl = rt.mappings().get(ENTITY);
             String first = ODataQueries.firstPage(rt.fno().serviceRoot(), gl, rt.settings().crossCompany,
-                    rt.settings().legalEntities, null);
+                    rt.settings().legalEntities, null, null);
             String scope = rt.settings().d365Url + "/.default";
             HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                     .sslContext(ConnectorTls.context(SandboxTls.trustManager())).build();

@@ -18,9 +18,10 @@ public final class ODataQueries {
      * ones (main accounts, products) carry no dataAreaId and get no company filter.
      *
      * @param extraFilter a further condition (change detection), or null
+     * @param orderBy     a property to order by (a growing key, so the watermark can follow the read), or null
      */
     public static String firstPage(String serviceRoot, EntityMapping m, boolean crossCompany, List<String> legalEntities,
-                                   String extraFilter) {
+                                   String extraFilter, String orderBy) {
         StringBuilder filter = new StringBuilder();
         if (m.companyScoped() && crossCompany && !legalEntities.isEmpty()) {
             filter.append('(').append(legalEntities.stream().map(c -> "dataAreaId eq " + literal(c))
@@ -39,6 +40,9 @@ public final class ODataQueries {
         url.append("$select=").append(encode(String.join(",", m.selectedSources())));
         if (filter.length() > 0) {
             url.append("&$filter=").append(encode(filter.toString()));
+        }
+        if (orderBy != null) {
+            url.append("&$orderby=").append(encode(orderBy));
         }
         url.append("&$count=true");
         return url.toString();

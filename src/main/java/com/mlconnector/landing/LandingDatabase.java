@@ -61,7 +61,9 @@ public final class LandingDatabase implements AutoCloseable {
 
     /** Brings the connector's tables up to date, then makes sure every mapped table exists with every column. */
     public void prepare(List<EntityMapping> mappings) throws SQLException {
-        Flyway.configure().dataSource(dataSource).locations("classpath:db/migration").load().migrate();
+        Flyway.configure().dataSource(dataSource).locations("classpath:db/migration")
+                .placeholders(java.util.Map.of("text_type", dialect == LandingDialect.H2 ? "CLOB" : "TEXT"))
+                .load().migrate();
         try (Connection c = dataSource.getConnection(); Statement st = c.createStatement()) {
             for (EntityMapping m : mappings) {
                 st.execute(dialect.createTable(m));

@@ -39,17 +39,31 @@ public enum LandingDialect {
 
     /** Insert-or-update by the natural key, so a batch written twice leaves one row per key. */
     public String upsert(EntityMapping m) {
-        List<TargetColumn> cols = m.columns();
-        String names = cols.stream().map(c -> quote(c.name())).collect(Collectors.joining(", "));
-        String params = cols.stream().map(c -> "?").collect(Collectors.joining(", "));
+        return upsert(m.table(), m.columns().stream().map(TargetColumn::name).toList(), keyNames(m), true);
+    }
+
+    /**
+     * Insert-or-update of {@code table} by {@code keys}; one parameter per column, in order. Mapped tables are
+     * quoted (their names keep their case); the connector's own tables are not (Flyway made them unquoted).
+     */
+    public String upsert(String table, List<String> columns, List<String> keys, boolean quoted) {
+        java.util.function.UnaryOperator<String> q = quoted ? LandingDialect::quote : n -> n;
+        String names = columns.stream().map(q).collect(Collectors.joining(", "));
+        String params = columns.stream().map(c -> "?").collect(Collectors.joining(", "));
+        String keyList = keys.stream().map(q).collect(Collectors.joining(", "));
         if (this == H2) {
-            return "MERGE INTO " + quote(m.table()) + " (" + names + ") KEY (" + keyList(m) + ") VALUES (" + params + ")";
+            return "MERGE INTO " + q.apply(table) + " (" + names + ") KEY (" + keyList + ") VALUES (" + params + ")";
         }
-        List<String> keys = keyNames(m);
-        String updates = cols.stream().filter(c -> !keys.contains(c.name()))
-                .map(c -> quote(c.name()) + " = EXCLUDED." + quote(c.name())).collect(Collectors.joining(", "));
-        return "INSERT INTO " + quote(m.table()) + " (" + names + ") VALUES (" + params + ") ON CONFLICT (" + keyList(m)
+        String updates = columns.stream().filter(c -> !keys.contains(c))
+                .map(c -> q.apply(c) + " = EXCLUDED." + q.apply(c)).collect(Collectors.joining(", "));
+        return "INSERT INTO " + q.apply(table) + " (" + names + ") VALUES (" + params + ") ON CONFLICT (" + keyList
                 + ") DO " + (updates.isEmpty() ? "NOTHING" : "UPDATE SET " + updates);
+    }
+
+    /** Deletes one row by its natural key; one parameter per key column. */
+    public String deleteByKey(EntityMapping m) {
+        return "DELETE FROM " + quote(m.table()) + " WHERE "
+                + keyNames(m).stream().map(k -> quote(k) + " = ?").collect(Collectors.joining(" AND "));
     }
 
     private static List<String> keyNames(EntityMapping m) {

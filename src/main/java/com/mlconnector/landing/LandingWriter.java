@@ -16,6 +16,7 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class LandingWriter implements BatchSink {
     private final LandingDatabase db;
     private final Map<String, String> upserts = new ConcurrentHashMap<>();
+    private final Map<String, String> deletes = new ConcurrentHashMap<>();
 
     public LandingWriter(LandingDatabase db) {
         this.db = db;
@@ -24,6 +25,10 @@ public final class LandingWriter implements BatchSink {
     @Override
     public void write(Batch batch) throws SQLException {
         EntityMapping m = batch.mapping();
+        if (batch.kind() == Batch.Kind.DELETE) {
+            delete(batch);
+            return;
+        }
         String sql = upserts.computeIfAbsent(m.table(), t -> db.dialect().upsert(m));
         List<TargetColumn> cols = m.columns();
         try (Connection c = db.dataSource().getConnection()) {
@@ -36,6 +41,30 @@ public final class LandingWriter implements BatchSink {
                         } else {
                             ps.setObject(i + 1, row[i]);
                         }
+                    }
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+                c.commit();
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            } finally {
+                c.setAutoCommit(true);
+            }
+        }
+    }
+
+    private void delete(Batch batch) throws SQLException {
+        EntityMapping m = batch.mapping();
+        String sql = deletes.computeIfAbsent(m.table(), t -> db.dialect().deleteByKey(m));
+        int[] keys = m.keyColumns();
+        try (Connection c = db.dataSource().getConnection()) {
+            c.setAutoCommit(false);
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                for (Object[] row : batch.rows()) {
+                    for (int k = 0; k < keys.length; k++) {
+                        ps.setObject(k + 1, row[keys[k]]);
                     }
                     ps.addBatch();
                 }

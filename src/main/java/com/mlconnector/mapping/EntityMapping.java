@@ -21,17 +21,19 @@ public final class EntityMapping {
     private final List<TargetColumn> columns;
     private final boolean companyScoped;
     private final String schedule;
+    private final ChangePolicy change;
     private final Map<String, int[]> targetsBySource;
     private final int[] keyColumns;
 
     public EntityMapping(String entitySet, String table, List<String> keySources, List<TargetColumn> columns,
-                         boolean companyScoped, String schedule) {
+                         boolean companyScoped, String schedule, ChangePolicy change) {
         this.entitySet = entitySet;
         this.table = table;
         this.keySources = List.copyOf(keySources);
         this.columns = List.copyOf(columns);
         this.companyScoped = companyScoped;
         this.schedule = schedule;
+        this.change = change;
         Map<String, List<Integer>> bySource = new HashMap<>();
         for (int i = 0; i < columns.size(); i++) {
             bySource.computeIfAbsent(columns.get(i).source(), k -> new ArrayList<>()).add(i);
@@ -63,6 +65,19 @@ public final class EntityMapping {
     public boolean companyScoped() { return companyScoped; }
     /** Quartz cron expression of the scheduled sync. */
     public String schedule() { return schedule; }
+    /** How changes are found (snapshot when the mapping does not say). */
+    public ChangePolicy change() { return change; }
+
+    /** Index of the column holding the whole value of a property, or -1. */
+    public int columnOf(String source) {
+        for (int i = 0; i < columns.size(); i++) {
+            if (columns.get(i).source().equals(source) && !columns.get(i).isDimensionSegment()) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
     /** Indexes (into {@link #columns()}) of the key columns, in key order. */
     public int[] keyColumns() { return keyColumns.clone(); }
 

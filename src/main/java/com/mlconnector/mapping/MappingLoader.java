@@ -121,7 +121,40 @@ public final class MappingLoader {
             }
         }
         boolean companyScoped = keys.contains("dataAreaId");
-        return new EntityMapping(entity, table, keys, columns, companyScoped, schedule);
+        ChangePolicy change = change(root.path("change"), where, columns);
+        return new EntityMapping(entity, table, keys, columns, companyScoped, schedule, change);
+    }
+
+    private static ChangePolicy change(JsonNode node, String where, List<TargetColumn> columns) {
+        if (node.isMissingNode() || node.isNull()) {
+            return ChangePolicy.SNAPSHOT;
+        }
+        String at = where + " change";
+        String s = text(node, "strategy", at).toUpperCase(java.util.Locale.ROOT).replace('-', '_');
+        ChangePolicy.Strategy strategy;
+        try {
+            strategy = ChangePolicy.Strategy.valueOf(s);
+        } catch (IllegalArgumentException e) {
+            throw new MappingException(at + ".strategy: use growing-key, date-window or snapshot (got '" + node.path("strategy").asText() + "')");
+        }
+        if (strategy == ChangePolicy.Strategy.SNAPSHOT) {
+            return ChangePolicy.SNAPSHOT;
+        }
+        String column = text(node, "column", at);
+        TargetColumn c = columns.stream().filter(t -> t.source().equals(column) && !t.isDimensionSegment()).findFirst()
+                .orElseThrow(() -> new MappingException(at + ".column: '" + column + "' must be a mapped column"));
+        if (strategy == ChangePolicy.Strategy.GROWING_KEY && c.type() != ColumnType.LONG && c.type() != ColumnType.INT) {
+            throw new MappingException(at + ".column: a growing key must be a long or int column, '" + column + "' is " + c.type());
+        }
+        if (strategy == ChangePolicy.Strategy.DATE_WINDOW && c.type() != ColumnType.DATE && c.type() != ColumnType.DATETIME) {
+            throw new MappingException(at + ".column: a date window needs a date or datetime column, '" + column + "' is " + c.type());
+        }
+        long overlap = node.path("overlap").asLong(1000);
+        int lookBack = node.path("look-back-days").asInt(30);
+        if (overlap < 0 || lookBack < 0) {
+            throw new MappingException(at + ": overlap and look-back-days cannot be negative");
+        }
+        return new ChangePolicy(strategy, column, overlap, lookBack);
     }
 
     private static String text(JsonNode node, String field, String where) {

@@ -36,7 +36,10 @@ import java.util.function.Function;
 public final class FnoEmulator extends EmulatorServer {
     /** The company a service principal reads when it does not ask for cross-company. */
     public static final String DEFAULT_COMPANY = "usmf";
-    private static final Set<String> SUPPORTED = Set.of("$select", "$filter", "$top", "$skip", "$count", "$skiptoken", "$format");
+    private static final Set<String> SUPPORTED = Set.of("$select", "$filter", "$top", "$skip", "$count", "$skiptoken", "$format", "$orderby");
+    /** Properties whose ascending order is the rows' natural order here, so $orderby on them is honoured as is. */
+    private static final Set<String> ORDERED = Set.of("GeneralJournalAccountEntries.GeneralJournalAccountEntryRecId",
+            "MainAccounts.MainAccountRecId");
     private static final JsonFactory JSON = new JsonFactory();
 
     private final SandboxTokens tokens;
@@ -275,6 +278,9 @@ public final class FnoEmulator extends EmulatorServer {
         if (q.select != null) {
             params.put("$select", String.join(",", q.select));
         }
+        if (q.orderBy != null) {
+            params.put("$orderby", q.orderBy);
+        }
         if (q.top != null) {
             params.put("$top", String.valueOf(remaining));
         }
@@ -296,11 +302,20 @@ public final class FnoEmulator extends EmulatorServer {
         long skipToken;
         boolean count;
         boolean crossCompany;
+        String orderBy;
 
         static Query parse(Map<String, String> params, FnoCatalog.Entity e) {
             Query q = new Query();
             for (String key : params.keySet()) {
-                if (key.equals("$orderby") || key.equals("$expand") || key.equals("$apply") || key.equals("$search")) {
+                if (key.equals("$orderby")) {
+                    String by = params.get(key).trim().replaceAll("(?i)\\s+asc$", "");
+                    if (!ORDERED.contains(e.name() + "." + by)) {
+                        throw new UnsupportedOperationException("The sandbox F&O orders only by a growing key (natural order), not by '"
+                                + params.get(key) + "'.");
+                    }
+                    continue;
+                }
+                if (key.equals("$expand") || key.equals("$apply") || key.equals("$search")) {
                     throw new UnsupportedOperationException("The sandbox F&O does not emulate " + key + ".");
                 }
                 if (key.startsWith("$") && !SUPPORTED.contains(key)) {
@@ -325,6 +340,7 @@ public final class FnoEmulator extends EmulatorServer {
             q.skipToken = params.containsKey("$skiptoken") ? number(params, "$skiptoken") : 0;
             q.count = "true".equalsIgnoreCase(params.get("$count"));
             q.crossCompany = "true".equalsIgnoreCase(params.get("cross-company"));
+            q.orderBy = params.get("$orderby");
             return q;
         }
 

@@ -5,8 +5,11 @@ import com.mlconnector.mapping.EntityMapping;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -20,6 +23,7 @@ public final class EntitySync {
     private final Instant started = Instant.now();
     private final Set<String> seenPages = new HashSet<>();
     private final List<Object[]> pending = new ArrayList<>();
+    private final Map<String, DestinationRun> destinations = new LinkedHashMap<>();
     private String nextPage;
     private Long total;
     private long rowsRead;
@@ -47,6 +51,10 @@ public final class EntitySync {
     public String getNextPage() { return nextPage; }
 
     /** True while F&O has pages left to read (the route's loop condition). */
+    void startAt(String firstPage) {
+        this.nextPage = firstPage;
+    }
+
     public boolean isMorePages() {
         return nextPage != null;
     }
@@ -73,7 +81,7 @@ public final class EntitySync {
         int from = 0;
         while (pending.size() - from >= batchSize || (nextPage == null && pending.size() > from)) {
             int to = Math.min(from + batchSize, pending.size());
-            out.add(new Batch(runId, mapping, ++batches, new ArrayList<>(pending.subList(from, to))));
+            out.add(Batch.read(runId, mapping, ++batches, new ArrayList<>(pending.subList(from, to))));
             from = to;
         }
         pending.subList(0, from).clear();
@@ -82,6 +90,27 @@ public final class EntitySync {
 
     void batchWritten(Batch b) {
         rowsWritten += b.size();
+    }
+
+    void addDestination(DestinationRun d) {
+        destinations.put(d.destination(), d);
+    }
+
+    public DestinationRun destination(String name) {
+        DestinationRun d = destinations.get(name);
+        if (d == null) {
+            throw new IllegalStateException("run " + runId + " has no destination " + name);
+        }
+        return d;
+    }
+
+    public Collection<DestinationRun> destinations() {
+        return destinations.values();
+    }
+
+    /** True when the read ran to its last page: only then can a full read tell deletes. */
+    public boolean readComplete() {
+        return nextPage == null && pages > 0;
     }
 
     /** Set once the run's failure is recorded, so the failure of a batch is not retried again by the route around it. */

@@ -38,6 +38,9 @@ public final class RetryPolicy {
         }
     }
 
+    /** Exchange property: how many attempts of the current step failed (the audit trail records it). */
+    public static final String FAILED_ATTEMPTS = "failedAttempts";
+
     private final RetrySettings settings;
     private final Clock clock;
 
@@ -52,6 +55,7 @@ public final class RetryPolicy {
                 : exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
         // Camel counts the failure before it asks: the counter is the number of the attempt that just failed
         int attempt = Math.max(1, exchange.getMessage().getHeader(Exchange.REDELIVERY_COUNTER, 0, Integer.class));
+        exchange.setProperty(FAILED_ATTEMPTS, attempt);
         EntitySync sync = exchange.getProperty(RunLedger.SYNC, EntitySync.class);
         if (failure == null || (sync != null && sync.isFailed())) {
             return false; // a step inside (a batch) has had its retries already

@@ -3,7 +3,9 @@ package com.mlconnector.sync;
 import com.mlconnector.config.ConnectorSettings;
 import com.mlconnector.fno.FnoClient;
 import com.mlconnector.fno.ODataQueries;
+import com.mlconnector.mapping.ChangePolicy;
 import com.mlconnector.mapping.EntityMapping;
+import com.mlconnector.state.DeliveryState;
 import org.apache.camel.Exchange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,12 +32,17 @@ public final class RunLedger {
     private final Mappings mappings;
     private final ConnectorSettings settings;
     private final FnoClient fno;
+    private final ChangeDetection changes;
+    private final DeliveryState state;
 
-    public RunLedger(DataSource db, Mappings mappings, ConnectorSettings settings, FnoClient fno) {
+    public RunLedger(DataSource db, Mappings mappings, ConnectorSettings settings, FnoClient fno, ChangeDetection changes,
+                     DeliveryState state) {
         this.db = db;
         this.mappings = mappings;
         this.settings = settings;
         this.fno = fno;
+        this.changes = changes;
+        this.state = state;
     }
 
     /** Starts a run of the entity named in the header {@code entity}. */
@@ -43,8 +50,10 @@ public final class RunLedger {
         EntityMapping m = mappings.get(exchange.getMessage().getHeader("entity", String.class));
         String trigger = exchange.getMessage().getHeader("trigger", "schedule", String.class);
         String runId = UUID.randomUUID().toString();
-        String first = ODataQueries.firstPage(fno.serviceRoot(), m, settings.crossCompany, settings.legalEntities, null);
-        EntitySync sync = new EntitySync(runId, m, settings.batchSize, first);
+        EntitySync sync = new EntitySync(runId, m, settings.batchSize, null);
+        String since = changes.plan(sync);
+        sync.startAt(ODataQueries.firstPage(fno.serviceRoot(), m, settings.crossCompany, settings.legalEntities, since,
+                m.change().strategy() == ChangePolicy.Strategy.GROWING_KEY ? m.change().column() : null));
         exchange.setProperty(SYNC, sync);
         try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(
                 "INSERT INTO connector_run (run_id, entity, target_table, destination, trigger_kind, status, started_at) "
@@ -57,7 +66,8 @@ public final class RunLedger {
             ps.setTimestamp(6, Timestamp.from(sync.getStarted()));
             ps.executeUpdate();
         }
-        LOG.info("run={} entity={} started ({}): reading {}", runId, m.entitySet(), trigger, m.table());
+        LOG.info("run={} entity={} started ({}): {} read{}", runId, m.entitySet(), trigger,
+                m.change().strategy().name().toLowerCase().replace('_', '-'), since == null ? " (full)" : " where " + since);
     }
 
     /** Counts a landed batch and logs progress: rows so far of the total, rate and ETA. */
@@ -77,12 +87,33 @@ public final class RunLedger {
                 String.format("%,d", sync.getRowsWritten()), of, String.format("%,.0f", rate), eta);
     }
 
-    public void succeeded(Exchange exchange) throws SQLException {
+    /**
+     * Closes a run that read to the end: date-window watermarks move on, and the run is SUCCEEDED, or PARTIAL when a
+     * batch was dead-lettered (then this throws, so the caller and the exit code see the run did not fully succeed).
+     */
+    public void finished(Exchange exchange) throws SQLException {
         EntitySync sync = exchange.getProperty(SYNC, EntitySync.class);
-        finish(sync, "SUCCEEDED", null);
-        LOG.info("run={} entity={} succeeded: {} rows read, {} written in {} batches from {} pages, {}",
-                sync.getRunId(), sync.getEntity(), sync.getRowsRead(), sync.getRowsWritten(), sync.getBatches(),
+        EntityMapping m = sync.getMapping();
+        int dead = 0;
+        for (DestinationRun d : sync.destinations()) {
+            dead += d.deadBatches;
+            if (m.change().strategy() == ChangePolicy.Strategy.DATE_WINDOW && d.deadBatches == 0 && d.confirmedMark != null
+                    && (d.watermark == null || d.confirmedMark > d.watermark)) {
+                state.setWatermark(m.table(), d.destination, d.confirmedMark);
+            }
+        }
+        DestinationRun landing = sync.destination(DESTINATION);
+        String summary = String.format("%d rows read, %d unchanged, %d written, %d deleted in %d batches from %d pages, %s",
+                sync.getRowsRead(), landing.unchanged, sync.getRowsWritten(), landing.deleted, sync.getBatches(),
                 sync.getPages(), formatDuration(sync.elapsed()));
+        if (dead > 0) {
+            finish(sync, "PARTIAL", dead + " batch(es) dead-lettered; see `replay --list`");
+            sync.markFailed();
+            LOG.error("run={} entity={} PARTIAL: {}; {} batch(es) dead-lettered", sync.getRunId(), sync.getEntity(), summary, dead);
+            throw new DeadLetteredException(sync.getEntity() + ": " + dead + " batch(es) dead-lettered; replay them with `replay`");
+        }
+        finish(sync, "SUCCEEDED", null);
+        LOG.info("run={} entity={} succeeded: {}", sync.getRunId(), sync.getEntity(), summary);
     }
 
     /** Records why a run failed (called by the shared error handler once retries are exhausted). */
@@ -106,7 +137,8 @@ public final class RunLedger {
     private void finish(EntitySync sync, String status, String error) throws SQLException {
         try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(
                 "UPDATE connector_run SET status = ?, finished_at = ?, rows_total = ?, rows_read = ?, rows_written = ?, "
-                        + "batches = ?, pages = ?, error_message = ? WHERE run_id = ? AND status = 'RUNNING'")) {
+                        + "batches = ?, pages = ?, error_message = ?, rows_unchanged = ?, rows_deleted = ?, dead_batches = ? "
+                        + "WHERE run_id = ? AND status = 'RUNNING'")) {
             ps.setString(1, status);
             ps.setTimestamp(2, Timestamp.from(Instant.now()));
             if (sync.getTotal() == null) {
@@ -119,7 +151,18 @@ public final class RunLedger {
             ps.setInt(6, sync.getBatches());
             ps.setInt(7, sync.getPages());
             ps.setString(8, error == null ? null : error.substring(0, Math.min(4000, error.length())));
-            ps.setString(9, sync.getRunId());
+            long unchanged = 0;
+            long deleted = 0;
+            int dead = 0;
+            for (DestinationRun d : sync.destinations()) {
+                unchanged += d.unchanged;
+                deleted += d.deleted;
+                dead += d.deadBatches;
+            }
+            ps.setLong(9, unchanged);
+            ps.setLong(10, deleted);
+            ps.setInt(11, dead);
+            ps.setString(12, sync.getRunId());
             ps.executeUpdate();
         }
     }

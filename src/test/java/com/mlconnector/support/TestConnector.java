@@ -50,7 +50,10 @@ public final class TestConnector {
             while (rs.next()) {
                 Map<String, Object> row = new LinkedHashMap<>();
                 for (int i = 1; i <= n; i++) {
-                    row.put(rs.getMetaData().getColumnLabel(i), rs.getObject(i));
+                    // the connector's own tables are unquoted: H2 reports their columns in upper case, PostgreSQL in lower
+                    String label = rs.getMetaData().getColumnLabel(i);
+                    row.put(label.equals(label.toLowerCase(java.util.Locale.ROOT)) ? label.toUpperCase(java.util.Locale.ROOT) : label,
+                            rs.getObject(i));
                 }
                 rows.add(row);
             }

@@ -56,25 +56,36 @@ class BatchFailureTest {
     }
 
     @Test
-    void aLastingFailureFailsTheRunOnceWithoutRetriesMultiplying() throws Exception {
-        FlakySink sink = new FlakySink(Integer.MAX_VALUE, "08006");
+    void aBatchThatKeepsFailingIsDeadLetteredWholeAndTheRunGoesOn() throws Exception {
+        FlakySink sink = new FlakySink(3, "08006"); // the first batch fails all its attempts, the next ones pass
         Properties p = TestConnector.defaults();
         p.setProperty("retry.max-attempts", "3");
+        p.setProperty("sandbox.fno.rows.GeneralJournalAccountEntries", "25000");
         try (ConnectorRuntime rt = start(sink, p)) {
-            assertThatThrownBy(() -> rt.syncNow("Vendors", "test")).isInstanceOf(RuntimeException.class);
-            assertThat(sink.calls.get()).isEqualTo(3);
-            Map<String, Object> run = TestConnector.runs(rt, "Vendors").get(0);
-            assertThat(run).containsEntry("STATUS", "FAILED").containsEntry("ROWS_WRITTEN", 0L);
-            assertThat((String) run.get("ERROR_MESSAGE")).contains("landing database unavailable");
+            assertThatThrownBy(() -> rt.syncNow("GLEntries", "test")).hasRootCauseInstanceOf(DeadLetteredException.class);
+            assertThat(sink.calls.get()).isEqualTo(3 + 2); // not multiplied by the route around the batch
+            assertThat(sink.rows.get()).isEqualTo(15_000);
+            Map<String, Object> run = TestConnector.runs(rt, "GLEntries").get(0);
+            assertThat(run).containsEntry("STATUS", "PARTIAL").containsEntry("DEAD_BATCHES", 1);
+            var dead = rt.deadLetters().list(true);
+            assertThat(dead).hasSize(1);
+            assertThat(dead.get(0).rows()).isEqualTo(10_000);
+            assertThat(dead.get(0).reason()).contains("landing database unavailable");
+            Batch kept = rt.deadLetters().load(dead.get(0).batchId(), rt.mappings());
+            assertThat(kept.rows()).hasSize(10_000);
+            assertThat(kept.keys().get(0)).isEqualTo("usmf\u001F5637144576");
+            assertThat(TestConnector.query(rt, "SELECT status, attempts, row_count FROM batch_audit WHERE status = 'DEAD'"))
+                    .singleElement().satisfies(r -> assertThat(r).containsEntry("ATTEMPTS", 3).containsEntry("ROW_COUNT", 10_000));
         }
     }
 
     @Test
-    void aRefusedBatchIsNotRetried() throws Exception {
+    void aRefusedBatchIsNotRetriedButKept() throws Exception {
         FlakySink sink = new FlakySink(Integer.MAX_VALUE, "22001"); // data too long: retrying cannot help
         try (ConnectorRuntime rt = start(sink, TestConnector.defaults())) {
             assertThatThrownBy(() -> rt.syncNow("Vendors", "test")).isInstanceOf(RuntimeException.class);
             assertThat(sink.calls.get()).isEqualTo(1);
+            assertThat(rt.deadLetters().list(true)).hasSize(1);
         }
     }
 }

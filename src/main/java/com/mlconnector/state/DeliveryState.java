@@ -1,0 +1,157 @@
+package com.mlconnector.state;
+
+import com.mlconnector.landing.LandingDialect;
+import com.mlconnector.sync.Batch;
+
+import javax.sql.DataSource;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.sql.Types;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The connector's memory of each destination, in the state tables (Flyway V2): the hash of every key it confirmed,
+ * the watermark where the next read starts, and the audit trail of batches.
+ */
+public final class DeliveryState {
+    private final DataSource db;
+    private final String upsertKey;
+    private final String upsertMark;
+
+    public DeliveryState(DataSource db, LandingDialect dialect) {
+        this.db = db;
+        this.upsertKey = dialect.upsert("delivered_key", List.of("target_table", "destination", "key_text", "row_hash", "scope_value"),
+                List.of("target_table", "destination", "key_text"), false);
+        this.upsertMark = dialect.upsert("watermark", List.of("target_table", "destination", "mark_value", "updated_at"),
+                List.of("target_table", "destination"), false);
+    }
+
+    /** Key → hash of what the destination holds; only keys whose scope value is at least {@code minScope} when given. */
+    public Map<String, Long> known(String table, String destination, Long minScope) throws SQLException {
+        String sql = "SELECT key_text, row_hash FROM delivered_key WHERE target_table = ? AND destination = ?"
+                + (minScope == null ? "" : " AND scope_value >= ?");
+        Map<String, Long> map = new HashMap<>();
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, table);
+            ps.setString(2, destination);
+            if (minScope != null) {
+                ps.setLong(3, minScope);
+            }
+            ps.setFetchSize(10_000);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    map.put(rs.getString(1), rs.getLong(2));
+                }
+            }
+        }
+        return map;
+    }
+
+    public Long watermark(String table, String destination) throws SQLException {
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "SELECT mark_value FROM watermark WHERE target_table = ? AND destination = ?")) {
+            ps.setString(1, table);
+            ps.setString(2, destination);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getLong(1) : null;
+            }
+        }
+    }
+
+    public void setWatermark(String table, String destination, long value) throws SQLException {
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(upsertMark)) {
+            ps.setString(1, table);
+            ps.setString(2, destination);
+            ps.setLong(3, value);
+            ps.setTimestamp(4, Timestamp.from(Instant.now()));
+            ps.executeUpdate();
+        }
+    }
+
+    /** Records a batch the destination confirmed: its keys' hashes (or their removal) and its audit row, in one transaction. */
+    public void confirmed(Batch b, String destination, Long[] scopes, int attempts, String answer, Instant started) throws SQLException {
+        try (Connection c = db.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                if (b.kind() == Batch.Kind.UPSERT) {
+                    try (PreparedStatement ps = c.prepareStatement(upsertKey)) {
+                        for (int i = 0; i < b.size(); i++) {
+                            ps.setString(1, b.mapping().table());
+                            ps.setString(2, destination);
+                            ps.setString(3, b.keys().get(i));
+                            ps.setLong(4, b.hashes()[i]);
+                            if (scopes[i] == null) {
+                                ps.setNull(5, Types.BIGINT);
+                            } else {
+                                ps.setLong(5, scopes[i]);
+                            }
+                            ps.addBatch();
+                        }
+                        ps.executeBatch();
+                    }
+                } else {
+                    try (PreparedStatement ps = c.prepareStatement(
+                            "DELETE FROM delivered_key WHERE target_table = ? AND destination = ? AND key_text = ?")) {
+                        for (String k : b.keys()) {
+                            ps.setString(1, b.mapping().table());
+                            ps.setString(2, destination);
+                            ps.setString(3, k);
+                            ps.addBatch();
+                        }
+                        ps.executeBatch();
+                    }
+                }
+                audit(c, b, destination, "CONFIRMED", attempts, answer, started);
+                c.commit();
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            } finally {
+                c.setAutoCommit(true);
+            }
+        }
+    }
+
+    /** Records a batch the destination did not take, after its last attempt. */
+    public void dead(Batch b, String destination, int attempts, String reason, Instant started) throws SQLException {
+        try (Connection c = db.getConnection()) {
+            audit(c, b, destination, "DEAD", attempts, reason, started);
+        }
+    }
+
+    static void audit(Connection c, Batch b, String destination, String status, int attempts, String answer, Instant started)
+            throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO batch_audit (batch_id, run_id, target_table, destination, "
+                + "sequence_no, kind, row_count, key_first, key_last, content_hash, attempts, status, answer, started_at, finished_at) "
+                + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+            ps.setString(1, b.id());
+            ps.setString(2, b.runId());
+            ps.setString(3, b.mapping().table());
+            ps.setString(4, destination);
+            ps.setInt(5, b.sequence());
+            ps.setString(6, b.kind().name());
+            ps.setInt(7, b.size());
+            ps.setString(8, b.keys().isEmpty() ? null : printable(b.keys().get(0)));
+            ps.setString(9, b.keys().isEmpty() ? null : printable(b.keys().get(b.size() - 1)));
+            ps.setString(10, com.mlconnector.sync.RowKeys.contentHash(b.rows()));
+            ps.setInt(11, attempts);
+            ps.setString(12, status);
+            ps.setString(13, answer == null ? null : answer.substring(0, Math.min(4000, answer.length())));
+            ps.setTimestamp(14, Timestamp.from(started));
+            ps.setTimestamp(15, Timestamp.from(Instant.now()));
+            ps.executeUpdate();
+        }
+    }
+
+    /** Key texts join values with U+001F; the audit shows them joined by '|'. */
+    static String printable(String keyText) {
+        String s = keyText.replace('\u001F', '|');
+        return s.length() > 1000 ? s.substring(0, 1000) : s;
+    }
+}

@@ -1,0 +1,134 @@
+package com.mlconnector.sync;
+
+import com.mlconnector.config.ConnectorSettings;
+import com.mlconnector.mapping.ChangePolicy;
+import com.mlconnector.mapping.EntityMapping;
+import com.mlconnector.state.DeliveryState;
+import org.apache.camel.Exchange;
+
+import java.sql.SQLException;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Finds what changed, per destination: plans where a read starts (watermark minus overlap or look-back), drops the
+ * rows a destination already holds with the same hash, and after a full read names the keys that vanished.
+ */
+public final class ChangeDetection {
+    /** The header naming the destination a batch is on its way to. */
+    public static final String DESTINATION = "destination";
+
+    private final DeliveryState state;
+    private final ConnectorSettings settings;
+    private final List<String> destinations;
+
+    public ChangeDetection(DeliveryState state, ConnectorSettings settings, List<String> destinations) {
+        this.state = state;
+        this.settings = settings;
+        this.destinations = List.copyOf(destinations);
+    }
+
+    /** Loads each destination's state into the run and returns the extra $filter of this read (null for a full read). */
+    public String plan(EntitySync sync) throws SQLException {
+        EntityMapping m = sync.getMapping();
+        ChangePolicy p = m.change();
+        Long from = null;
+        boolean full = false;
+        for (String d : destinations) {
+            Long mark = p.strategy() == ChangePolicy.Strategy.SNAPSHOT ? null : state.watermark(m.table(), d);
+            Long min = switch (p.strategy()) {
+                case SNAPSHOT -> null;
+                case GROWING_KEY -> mark == null ? null : mark - p.overlap();
+                case DATE_WINDOW -> mark == null ? null : mark - p.lookBackDays();
+            };
+            full |= min == null;
+            if (min != null && (from == null || min < from)) {
+                from = min; // the read starts where the destination furthest behind needs it
+            }
+            Map<String, Long> known = state.known(m.table(), d, min);
+            sync.addDestination(new DestinationRun(d, known, p.tellsDeletes(), mark));
+        }
+        if (full || from == null) {
+            return null;
+        }
+        return switch (p.strategy()) {
+            case GROWING_KEY -> p.column() + " gt " + from;
+            case DATE_WINDOW -> p.column() + " ge " + LocalDate.ofEpochDay(from) + "T00:00:00Z";
+            case SNAPSHOT -> null;
+        };
+    }
+
+    /** The body's batch narrowed to the rows the destination in the header does not hold as they are now. */
+    public void onlyChanged(Exchange exchange) {
+        Batch b = exchange.getMessage().getBody(Batch.class);
+        exchange.setProperty(DeliveryRecorder.STARTED, java.time.Instant.now());
+        exchange.removeProperty(RetryPolicy.FAILED_ATTEMPTS); // a new batch: its own attempts
+        if (b.kind() == Batch.Kind.DELETE) {
+            return; // computed against this destination's state already
+        }
+        EntitySync sync = exchange.getProperty(RunLedger.SYNC, EntitySync.class);
+        DestinationRun d = sync.destination(exchange.getMessage().getHeader(DESTINATION, String.class));
+        int[] changed = new int[b.size()];
+        int n = 0;
+        for (int i = 0; i < b.size(); i++) {
+            String key = b.keys().get(i);
+            if (d.seen != null) {
+                d.seen.add(key);
+            }
+            Long had = d.known.get(key);
+            if (had == null || had != b.hashes()[i]) {
+                changed[n++] = i;
+            }
+        }
+        d.unchanged += b.size() - n;
+        exchange.getMessage().setBody(n == b.size() ? b : b.only(java.util.Arrays.copyOf(changed, n)));
+    }
+
+    /**
+     * After a complete full read: DELETE batches for the keys the destination holds that F&O no longer has. Only keys
+     * of the legal entities this read covered are considered, so narrowing d365.legal-entities deletes nothing.
+     */
+    public List<Batch> deletions(Exchange exchange) {
+        EntitySync sync = exchange.getProperty(RunLedger.SYNC, EntitySync.class);
+        DestinationRun d = sync.destination(exchange.getMessage().getHeader(DESTINATION, String.class));
+        List<Batch> out = new ArrayList<>();
+        if (d.seen == null || !sync.readComplete()) {
+            return out;
+        }
+        EntityMapping m = sync.getMapping();
+        Set<String> companies = coveredCompanies(m, d.seen);
+        List<String> gone = new ArrayList<>();
+        for (String key : d.known.keySet()) {
+            if (!d.seen.contains(key) && (companies == null || companies.contains(RowKeys.company(m, key)))) {
+                gone.add(key);
+            }
+        }
+        gone.sort(null);
+        for (int i = 0; i < gone.size(); i += settings.batchSize) {
+            out.add(Batch.deletes(sync.getRunId(), m, 100_000 + out.size() + 1, gone.subList(i, Math.min(gone.size(), i + settings.batchSize))));
+        }
+        return out;
+    }
+
+    /** Null means every company; otherwise the (lower-case) companies whose rows this read covered in full. */
+    private Set<String> coveredCompanies(EntityMapping m, Set<String> seen) {
+        if (!m.companyScoped()) {
+            return null;
+        }
+        if (!settings.legalEntities.isEmpty()) {
+            return new HashSet<>(settings.legalEntities);
+        }
+        if (settings.crossCompany) {
+            return null;
+        }
+        Set<String> read = new HashSet<>(); // only the principal's default company was read: whichever that was
+        for (String k : seen) {
+            read.add(RowKeys.company(m, k));
+        }
+        return read;
+    }
+}

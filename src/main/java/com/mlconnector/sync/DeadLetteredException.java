@@ -1,0 +1,8 @@
+package com.mlconnector.sync;
+
+/** A run read everything but some batches were dead-lettered: it did not fully succeed. */
+public class DeadLetteredException extends RuntimeException {
+    public DeadLetteredException(String message) {
+        super(message);
+    }
+}

@@ -1,0 +1,86 @@
+package com.mlconnector.sync;
+
+import com.mlconnector.mapping.ChangePolicy;
+import com.mlconnector.state.DeadLetters;
+import com.mlconnector.state.DeliveryState;
+import org.apache.camel.Exchange;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.sql.SQLException;
+import java.time.Instant;
+
+/**
+ * Records what a destination did with a batch: confirmed (keys and hashes remembered, audit row, growing-key
+ * watermark moved on) or, after its last attempt, dead (kept whole for replay; the run goes on with the next batch).
+ */
+public final class DeliveryRecorder {
+    private static final Logger LOG = LoggerFactory.getLogger(DeliveryRecorder.class);
+    /** When the batch was first handed to the destination (for the audit's timings). */
+    public static final String STARTED = "batchStarted";
+
+    private final DeliveryState state;
+    private final DeadLetters deadLetters;
+
+    public DeliveryRecorder(DeliveryState state, DeadLetters deadLetters) {
+        this.state = state;
+        this.deadLetters = deadLetters;
+    }
+
+    public void confirmed(Exchange exchange) throws SQLException {
+        Batch b = exchange.getMessage().getBody(Batch.class);
+        String destination = exchange.getMessage().getHeader(ChangeDetection.DESTINATION, String.class);
+        Long[] scopes = new Long[b.size()];
+        Long max = null;
+        for (int i = 0; i < b.size(); i++) {
+            scopes[i] = b.kind() == Batch.Kind.UPSERT ? RowKeys.scopeValue(b.mapping(), b.rows().get(i)) : null;
+            if (scopes[i] != null && (max == null || scopes[i] > max)) {
+                max = scopes[i];
+            }
+        }
+        state.confirmed(b, destination, scopes, attempts(exchange), "ok", started(exchange));
+        EntitySync sync = exchange.getProperty(RunLedger.SYNC, EntitySync.class);
+        if (sync == null) {
+            return; // a replay: no run to account for
+        }
+        DestinationRun d = sync.destination(destination);
+        if (b.kind() == Batch.Kind.DELETE) {
+            d.deleted += b.size();
+        }
+        if (max != null && d.deadBatches == 0) {
+            d.confirmedMark = d.confirmedMark == null ? max : Math.max(d.confirmedMark, max);
+            // rows of a growing key arrive in key order: each confirmed batch moves the watermark on, so a crash
+            // costs at most the batch in flight
+            if (b.mapping().change().strategy() == ChangePolicy.Strategy.GROWING_KEY) {
+                state.setWatermark(b.mapping().table(), destination, d.confirmedMark);
+            }
+        }
+    }
+
+    /** Called by the batch-delivery error handler once a batch's retries are exhausted. */
+    public void dead(Exchange exchange) throws SQLException {
+        Batch b = exchange.getMessage().getBody(Batch.class);
+        String destination = exchange.getMessage().getHeader(ChangeDetection.DESTINATION, String.class);
+        Throwable cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        String reason = cause == null ? "unknown" : RunLedger.describe(cause);
+        deadLetters.store(b, destination, reason);
+        int attempts = Math.max(1, exchange.getProperty(RetryPolicy.FAILED_ATTEMPTS, 1, Integer.class));
+        state.dead(b, destination, attempts, reason, started(exchange));
+        EntitySync sync = exchange.getProperty(RunLedger.SYNC, EntitySync.class);
+        if (sync != null) {
+            sync.destination(destination).deadBatches++;
+        }
+        LOG.error("run={} entity={} destination={} batch={} rows={} DEAD-LETTERED after {} attempts: {} "
+                        + "(kept whole; `replay` re-delivers it)", b.runId(), b.mapping().entitySet(), destination, b.id(),
+                b.size(), attempts, reason);
+    }
+
+    private static int attempts(Exchange exchange) {
+        return exchange.getProperty(RetryPolicy.FAILED_ATTEMPTS, 0, Integer.class) + 1;
+    }
+
+    private static Instant started(Exchange exchange) {
+        Instant t = exchange.getProperty(STARTED, Instant.class);
+        return t == null ? Instant.now() : t;
+    }
+}

@@ -89,7 +89,9 @@ public final class EntitySync {
     }
 
     void batchWritten(Batch b) {
-        rowsWritten += b.size();
+        if (b.kind() == Batch.Kind.UPSERT) {
+            rowsWritten += b.size(); // deletes are counted by the destination run
+        }
     }
 
     void addDestination(DestinationRun d) {

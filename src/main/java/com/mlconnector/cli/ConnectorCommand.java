@@ -10,7 +10,7 @@ import java.util.concurrent.Callable;
 /** {@code java -jar ml-connector.jar [run|sync|check|encrypt|benchmark]}; with no command it runs as a service. */
 @Command(name = "ml-connector", mixinStandardHelpOptions = true, version = "ml-connector 0.1.0",
         description = "Reads Dynamics 365 F&O finance data and lands it for Power BI, Tableau and Databricks.",
-        subcommands = {RunCommand.class, SyncCommand.class, CheckCommand.class, EncryptCommand.class, BenchmarkCommand.class})
+        subcommands = {RunCommand.class, SyncCommand.class, CheckCommand.class, StatusCommand.class, ReplayCommand.class, EncryptCommand.class, BenchmarkCommand.class})
 public final class ConnectorCommand implements Callable<Integer> {
 
     @Option(names = "--dir", description = "Folder with application.properties, routes/ and mappings/ (default: current)",

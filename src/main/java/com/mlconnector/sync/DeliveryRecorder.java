@@ -18,6 +18,8 @@ public final class DeliveryRecorder {
     private static final Logger LOG = LoggerFactory.getLogger(DeliveryRecorder.class);
     /** When the batch was first handed to the destination (for the audit's timings). */
     public static final String STARTED = "batchStarted";
+    /** Header on a replayed batch: the dead letter's batch id. */
+    public static final String REPLAY_OF = "replayOf";
 
     private final DeliveryState state;
     private final DeadLetters deadLetters;
@@ -38,7 +40,9 @@ public final class DeliveryRecorder {
                 max = scopes[i];
             }
         }
-        state.confirmed(b, destination, scopes, attempts(exchange), "ok", started(exchange));
+        String replayOf = exchange.getMessage().getHeader(REPLAY_OF, String.class);
+        state.confirmed(b, destination, scopes, attempts(exchange), replayOf == null ? "ok" : "replay of " + replayOf,
+                started(exchange));
         EntitySync sync = exchange.getProperty(RunLedger.SYNC, EntitySync.class);
         if (sync == null) {
             return; // a replay: no run to account for

@@ -1,0 +1,50 @@
+package com.mlconnector.app;
+
+import com.mlconnector.state.DeadLetters;
+import com.mlconnector.sync.Batch;
+import com.mlconnector.sync.DeliveryRecorder;
+import org.apache.camel.ProducerTemplate;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/** Re-delivers dead-lettered batches through the same write and record as a run; idempotent, so safe to repeat. */
+public final class Replay {
+    public record Outcome(String batchId, boolean ok, String detail) {
+    }
+
+    private Replay() {
+    }
+
+    public static List<Outcome> run(ConnectorRuntime rt, List<String> batchIds) throws Exception {
+        List<Outcome> out = new ArrayList<>();
+        ProducerTemplate pt = rt.camelContext().createProducerTemplate();
+        try {
+            for (String id : batchIds) {
+                try {
+                    Batch dead = rt.deadLetters().load(id, rt.mappings());
+                    Batch again = new Batch(UUID.randomUUID().toString(), dead.runId(), dead.mapping(), dead.sequence(),
+                            dead.kind(), dead.rows(), dead.keys(), dead.hashes());
+                    pt.requestBodyAndHeaders("direct:replay-landing", again, Map.of(DeliveryRecorder.REPLAY_OF, id));
+                    rt.deadLetters().markReplayed(id);
+                    out.add(new Outcome(id, true, dead.size() + " rows of " + dead.mapping().table() + " (" + dead.kind() + ") re-delivered"));
+                } catch (Exception e) {
+                    Throwable c = e;
+                    while (c.getCause() != null && c.getCause() != c) {
+                        c = c.getCause();
+                    }
+                    out.add(new Outcome(id, false, c.getClass().getSimpleName() + ": " + c.getMessage()));
+                }
+            }
+        } finally {
+            pt.stop();
+        }
+        return out;
+    }
+
+    public static List<String> pending(DeadLetters deadLetters) throws Exception {
+        return deadLetters.list(true).stream().map(DeadLetters.Entry::batchId).toList();
+    }
+}

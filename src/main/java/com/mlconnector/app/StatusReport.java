@@ -1,0 +1,109 @@
+package com.mlconnector.app;
+
+import com.mlconnector.mapping.EntityMapping;
+
+import javax.sql.DataSource;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Per entity and destination: last success, rows, lag, failures since, dead letters waiting, watermark. */
+public final class StatusReport {
+    public record Line(String table, String destination, Instant lastSuccess, long rowsWritten, long rowsUnchanged,
+                       Duration lag, int failuresSince, String lastError, int deadLetters, Long watermark) {
+    }
+
+    private StatusReport() {
+    }
+
+    public static List<Line> of(DataSource db, List<EntityMapping> mappings, String destination) throws SQLException {
+        List<Line> lines = new ArrayList<>();
+        try (Connection c = db.getConnection()) {
+            for (EntityMapping m : mappings) {
+                Instant last = null;
+                long written = 0;
+                long unchanged = 0;
+                try (PreparedStatement ps = c.prepareStatement("SELECT finished_at, rows_written, rows_unchanged FROM connector_run "
+                        + "WHERE target_table = ? AND destination = ? AND status = 'SUCCEEDED' ORDER BY finished_at DESC")) {
+                    ps.setString(1, m.table());
+                    ps.setString(2, destination);
+                    ps.setMaxRows(1);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        if (rs.next()) {
+                            last = rs.getTimestamp(1).toInstant();
+                            written = rs.getLong(2);
+                            unchanged = rs.getLong(3);
+                        }
+                    }
+                }
+                int failures = 0;
+                String lastError = null;
+                try (PreparedStatement ps = c.prepareStatement("SELECT error_message FROM connector_run WHERE target_table = ? "
+                        + "AND destination = ? AND status IN ('FAILED', 'PARTIAL') AND started_at > ? ORDER BY started_at DESC")) {
+                    ps.setString(1, m.table());
+                    ps.setString(2, destination);
+                    ps.setTimestamp(3, Timestamp.from(last == null ? Instant.EPOCH : last));
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            if (failures++ == 0) {
+                                lastError = rs.getString(1);
+                            }
+                        }
+                    }
+                }
+                int dead = count(c, "SELECT COUNT(*) FROM dead_letter WHERE target_table = ? AND destination = ? AND replayed_at IS NULL",
+                        m.table(), destination);
+                Long mark = null;
+                try (PreparedStatement ps = c.prepareStatement("SELECT mark_value FROM watermark WHERE target_table = ? AND destination = ?")) {
+                    ps.setString(1, m.table());
+                    ps.setString(2, destination);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        if (rs.next()) {
+                            mark = rs.getLong(1);
+                        }
+                    }
+                }
+                lines.add(new Line(m.table(), destination, last, written, unchanged,
+                        last == null ? null : Duration.between(last, Instant.now()), failures, lastError, dead, mark));
+            }
+        }
+        return lines;
+    }
+
+    private static int count(Connection c, String sql, String table, String destination) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, table);
+            ps.setString(2, destination);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getInt(1);
+            }
+        }
+    }
+
+    public static String render(List<Line> lines) {
+        StringBuilder sb = new StringBuilder(String.format("%-15s %-11s %-21s %10s %10s %10s %8s %5s %-14s %s%n",
+                "ENTITY", "DESTINATION", "LAST SUCCESS", "WRITTEN", "UNCHANGED", "LAG", "FAILURES", "DEAD", "WATERMARK", "LAST ERROR"));
+        for (Line l : lines) {
+            sb.append(String.format("%-15s %-11s %-21s %10s %10s %10s %8d %5d %-14s %s%n", l.table(), l.destination(),
+                    l.lastSuccess() == null ? "never" : l.lastSuccess().toString().replaceFirst("\\.\\d+Z$", "Z"),
+                    l.lastSuccess() == null ? "-" : String.valueOf(l.rowsWritten()),
+                    l.lastSuccess() == null ? "-" : String.valueOf(l.rowsUnchanged()),
+                    l.lag() == null ? "-" : lag(l.lag()), l.failuresSince(), l.deadLetters(),
+                    l.watermark() == null ? "-" : String.valueOf(l.watermark()),
+                    l.lastError() == null ? "" : l.lastError().substring(0, Math.min(80, l.lastError().length()))));
+        }
+        return sb.toString();
+    }
+
+    private static String lag(Duration d) {
+        long s = d.toSeconds();
+        return s < 120 ? s + "s" : s < 7200 ? (s / 60) + "m" : (s / 3600) + "h";
+    }
+}

@@ -1,0 +1,34 @@
+package com.mlconnector.cli;
+
+import com.mlconnector.app.ConnectorRuntime;
+import com.mlconnector.app.RuntimeOptions;
+import com.mlconnector.app.StatusReport;
+import com.mlconnector.sync.RunLedger;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+
+/** Per entity and destination: last success, rows, lag, failures, dead letters, watermark. */
+@Command(name = "status", description = "Show, per entity and destination, the last success, rows, lag, failures since, "
+        + "dead letters waiting and the watermark. Exit 1 if any entity has failures or dead letters.")
+final class StatusCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @ParentCommand
+    ConnectorCommand parent;
+
+    @Override
+    public Integer call() throws Exception {
+        try (ConnectorRuntime rt = ConnectorRuntime.start(RuntimeOptions.once(parent.dir, new Properties()))) {
+            List<StatusReport.Line> lines = StatusReport.of(rt.landing().dataSource(), rt.mappings().all(), RunLedger.DESTINATION);
+            spec.commandLine().getOut().print(StatusReport.render(lines));
+            return lines.stream().anyMatch(l -> l.failuresSince() > 0 || l.deadLetters() > 0) ? 1 : 0;
+        }
+    }
+}

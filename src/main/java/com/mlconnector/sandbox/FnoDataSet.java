@@ -24,6 +24,8 @@ final class FnoDataSet {
         "Adatum", "Proseware", "O'Brien & Søn", "Müller Großhandel", "Société Générale d'Équipement", "東京商事"};
     private static final LocalDate FIRST_DAY = LocalDate.of(2024, 1, 1);
     static final long FIRST_RECID = 5_637_144_576L;
+    /** Business dates a document always has (F&O requires them); other dates are often F&O's empty date. */
+    private static final Set<String> ALWAYS_DATED = Set.of("InvoiceDate", "AccountingDate");
 
     private final FnoCatalog.Entity entity;
     private final List<String> companies;
@@ -112,7 +114,7 @@ final class FnoDataSet {
         return switch (p.type()) {
             case "Edm.Int32", "Edm.Int64" -> Math.floorMod(h, 1000L);
             case "Edm.Decimal" -> BigDecimal.valueOf(Math.floorMod(h, 100_000_000L) - 20_000_000L, 2);
-            case "Edm.DateTimeOffset" -> Math.floorMod(h, 10) < 2 ? OffsetDateTime.parse(EMPTY_DATE)
+            case "Edm.DateTimeOffset" -> Math.floorMod(h, 10) < 2 && !ALWAYS_DATED.contains(name) ? OffsetDateTime.parse(EMPTY_DATE)
                     : FIRST_DAY.plusDays(dayOf(i, h)).atTime(12, 0).atOffset(ZoneOffset.UTC);
             case "Edm.Guid" -> new UUID(h, mix(h)).toString();
             default -> text(i, name, h);

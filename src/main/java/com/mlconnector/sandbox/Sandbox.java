@@ -96,6 +96,12 @@ public final class Sandbox implements AutoCloseable {
         return set.value(index, set.entity().property(property));
     }
 
+    /** Indexes of the rows an entity holds now (deleted ones left out), for tests that compare with what landed. */
+    public java.util.stream.LongStream liveRows(String entity) {
+        FnoDataSet set = data.get(entity);
+        return java.util.stream.LongStream.range(0, set.size()).filter(i -> !set.isDeleted(i));
+    }
+
     public void update(String entity, long index, Map<String, Object> values) {
         data.get(entity).update(index, values);
     }

@@ -150,7 +150,9 @@ public final class ConnectorRuntime implements AutoCloseable {
         registry.bind("retryPolicy", new RetryPolicy(settings.retry, Clock.systemUTC()));
         registry.bind("changes", changes);
         registry.bind("delivery", new DeliveryRecorder(state, deadLetters));
-        registry.bind("runLedger", new RunLedger(landing.dataSource(), mappings, settings, fno, changes, state));
+        RunLedger ledger = new RunLedger(landing.dataSource(), mappings, settings, fno, changes, state);
+        ledger.abandonInterrupted();
+        registry.bind("runLedger", ledger);
         registry.bind("fnoPages", new FnoPages(fno, settings));
         LandingWriter writer = new LandingWriter(landing);
         registry.bind("landingWriter", writer);

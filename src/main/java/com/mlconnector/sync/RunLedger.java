@@ -45,6 +45,23 @@ public final class RunLedger {
         this.state = state;
     }
 
+    /**
+     * Runs left RUNNING by a process that ended without closing them (killed, crashed) are marked ABANDONED at
+     * start-up; their confirmed batches stay confirmed, and the next run picks up from there.
+     */
+    public int abandonInterrupted() throws SQLException {
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "UPDATE connector_run SET status = 'ABANDONED', finished_at = ?, error_message = "
+                        + "'the connector stopped during this run; the next run resumed from what was confirmed' WHERE status = 'RUNNING'")) {
+            ps.setTimestamp(1, Timestamp.from(Instant.now()));
+            int n = ps.executeUpdate();
+            if (n > 0) {
+                LOG.warn("{} run(s) were interrupted by the last stop (marked ABANDONED); their confirmed batches are kept", n);
+            }
+            return n;
+        }
+    }
+
     /** Starts a run of the entity named in the header {@code entity}. */
     public void begin(Exchange exchange) throws SQLException {
         EntityMapping m = mappings.get(exchange.getMessage().getHeader("entity", String.class));

@@ -157,6 +157,8 @@ public final class ConnectorRuntime implements AutoCloseable {
         LandingWriter writer = new LandingWriter(landing);
         registry.bind("landingWriter", writer);
         registry.bind("landing", options.sink() != null ? options.sink() : writer);
+        registry.bind("deliveryRecorder", registry.lookupByName("delivery"));
+        options.beans().forEach(registry::bind);
         LOG.info("Connector configured: {} entities mapped ({}), landing database {}", loaded.size(),
                 loaded.stream().map(EntityMapping::table).toList(), redactJdbc(settings.landingJdbcUrl));
     }

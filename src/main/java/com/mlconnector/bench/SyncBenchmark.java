@@ -11,7 +11,9 @@ import com.mlconnector.mapping.EntityMapping;
 import com.mlconnector.sandbox.SandboxTls;
 import com.mlconnector.sync.Batch;
 import com.mlconnector.sync.BatchSink;
+import com.mlconnector.sync.DeliveryRecorder;
 import com.mlconnector.sync.NullSink;
+import org.apache.camel.Exchange;
 
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -39,13 +41,15 @@ public final class SyncBenchmark {
     private final long rows;
     private final int pageSize;
     private final boolean landing;
+    private final long snapshotRows;
     private final PrintWriter out;
 
-    public SyncBenchmark(Path workDir, long rows, int pageSize, boolean landing, PrintWriter out) {
+    public SyncBenchmark(Path workDir, long rows, int pageSize, boolean landing, long snapshotRows, PrintWriter out) {
         this.workDir = workDir;
         this.rows = rows;
         this.pageSize = pageSize;
         this.landing = landing;
+        this.snapshotRows = snapshotRows;
         this.out = out;
     }
 
@@ -59,19 +63,44 @@ public final class SyncBenchmark {
         }
     }
 
+    /**
+     * The delivery record (the route bean "delivery"): a null destination confirms nothing worth remembering, so
+     * every null pass is a full first load; the landing pass records keys, hashes and audit for real.
+     */
+    public static final class SwitchableRecorder {
+        volatile DeliveryRecorder real;
+
+        public void confirmed(Exchange exchange) throws Exception {
+            if (real != null) {
+                real.confirmed(exchange);
+            }
+        }
+
+        public void dead(Exchange exchange) throws Exception {
+            if (real != null) {
+                real.dead(exchange);
+            }
+        }
+    }
+
     public void run() throws Exception {
         Path db = Files.createTempDirectory("ml-connector-bench");
         Properties p = new Properties();
         p.setProperty("d365.url", "");
         p.setProperty("sandbox.fno.rows." + ENTITY, String.valueOf(rows));
+        if (snapshotRows > 0) {
+            p.setProperty("sandbox.fno.rows.VendorsV2", String.valueOf(snapshotRows));
+        }
         p.setProperty("sandbox.fno.page-size", String.valueOf(pageSize));
         p.setProperty("sandbox.fno.throttle-share", "0");
         p.setProperty("landing.jdbc-url", "jdbc:h2:file:" + db.resolve("landing").toAbsolutePath());
         SwitchableSink sink = new SwitchableSink();
+        SwitchableRecorder recorder = new SwitchableRecorder();
         long maxHeap = Runtime.getRuntime().maxMemory();
         out.printf("Benchmark: %,d %s rows from the sandbox, page size %,d, max heap %,d MB%n",
                 rows, ENTITY, pageSize, maxHeap >> 20);
-        try (ConnectorRuntime rt = ConnectorRuntime.start(RuntimeOptions.once(workDir, p).withSink(sink))) {
+        try (ConnectorRuntime rt = ConnectorRuntime.start(RuntimeOptions.once(workDir, p).withSink(sink)
+                .withBean("delivery", recorder))) {
             EntityMapping gl = rt.mappings().get(ENTITY);
             String first = ODataQueries.firstPage(rt.fno().serviceRoot(), gl, rt.settings().crossCompany,
                     rt.settings().legalEntities, null, null);
@@ -91,6 +120,7 @@ public final class SyncBenchmark {
             }
             report("baseline: JDK HttpClient + Jackson, counting rows", base, null);
             report("connector -> null destination", nul, base);
+            recorder.real = rt.camelContext().getRegistry().lookupByNameAndType("deliveryRecorder", DeliveryRecorder.class);
             if (landing) {
                 sink.target = rt.camelContext().getRegistry().lookupByNameAndType("landingWriter", BatchSink.class);
                 Pass land = measure(() -> {
@@ -103,6 +133,29 @@ public final class SyncBenchmark {
                 });
                 report("connector -> landing database (" + rt.landing().dialect() + ")", land, base);
             }
+            if (snapshotRows > 0) {
+                sink.target = rt.camelContext().getRegistry().lookupByNameAndType("landingWriter", BatchSink.class);
+                out.printf("Snapshot entity VendorsV2, %,d rows (change detection by hash per key):%n", snapshotRows);
+                for (String what : new String[]{"first full load", "incremental run, nothing changed"}) {
+                    Pass pass = measure(() -> {
+                        rt.syncNow("Vendors", "benchmark");
+                        return written(rt);
+                    });
+                    out.printf("  %-34s %,9d rows sent  %6.1f s  peak heap %,d MB%n", what, pass.rows(), pass.seconds(),
+                            pass.peakHeap() >> 20);
+                    out.flush();
+                }
+            }
+        }
+    }
+
+    /** Rows the last Vendors run sent to the landing database, from the run ledger. */
+    private static long written(ConnectorRuntime rt) throws Exception {
+        try (var c = rt.landing().dataSource().getConnection();
+             var rs = c.createStatement().executeQuery("SELECT rows_written FROM connector_run WHERE target_table = 'Vendors' "
+                     + "ORDER BY started_at DESC")) {
+            rs.next();
+            return rs.getLong(1);
         }
     }
 

@@ -28,9 +28,13 @@ final class BenchmarkCommand implements Callable<Integer> {
     @Option(names = "--no-landing", description = "skip the pass into the landing database")
     boolean noLanding;
 
+    @Option(names = "--snapshot-rows", defaultValue = "100000",
+            description = "vendors for the snapshot pass: a full load, then an unchanged incremental run (0 skips; default ${DEFAULT-VALUE})")
+    long snapshotRows;
+
     @Override
     public Integer call() throws Exception {
-        new SyncBenchmark(parent.dir, rows, pageSize, !noLanding, spec.commandLine().getOut()).run();
+        new SyncBenchmark(parent.dir, rows, pageSize, !noLanding, snapshotRows, spec.commandLine().getOut()).run();
         return 0;
     }
 }

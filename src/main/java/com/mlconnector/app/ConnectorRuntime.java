@@ -143,22 +143,27 @@ public final class ConnectorRuntime implements AutoCloseable {
                 settings.clientSecret, ssl, Clock.systemUTC());
         fno = new FnoClient(settings.d365Url, tokens, ssl, settings.requestTimeout, settings.firstRequestTimeout);
 
-        Registry registry = ctx.getRegistry();
         DeliveryState state = new DeliveryState(landing.dataSource(), landing.dialect());
         deadLetters = new DeadLetters(landing.dataSource());
         ChangeDetection changes = new ChangeDetection(state, settings, List.of(RunLedger.DESTINATION));
-        registry.bind("retryPolicy", new RetryPolicy(settings.retry, Clock.systemUTC()));
-        registry.bind("changes", changes);
-        registry.bind("delivery", new DeliveryRecorder(state, deadLetters));
         RunLedger ledger = new RunLedger(landing.dataSource(), mappings, settings, fno, changes, state);
         ledger.abandonInterrupted();
-        registry.bind("runLedger", ledger);
-        registry.bind("fnoPages", new FnoPages(fno, settings));
         LandingWriter writer = new LandingWriter(landing);
-        registry.bind("landingWriter", writer);
-        registry.bind("landing", options.sink() != null ? options.sink() : writer);
-        registry.bind("deliveryRecorder", registry.lookupByName("delivery"));
-        options.beans().forEach(registry::bind);
+        DeliveryRecorder recorder = new DeliveryRecorder(state, deadLetters);
+
+        // the beans the routes call, by the names the YAML uses; tests and the benchmark may put others in their place
+        Map<String, Object> beans = new LinkedHashMap<>();
+        beans.put("retryPolicy", new RetryPolicy(settings.retry, Clock.systemUTC()));
+        beans.put("changes", changes);
+        beans.put("runLedger", ledger);
+        beans.put("fnoPages", new FnoPages(fno, settings));
+        beans.put("landing", options.sink() != null ? options.sink() : writer);
+        beans.put("delivery", recorder);
+        beans.put("landingWriter", writer);
+        beans.put("deliveryRecorder", recorder);
+        beans.putAll(options.beans());
+        Registry registry = ctx.getRegistry();
+        beans.forEach(registry::bind);
         LOG.info("Connector configured: {} entities mapped ({}), landing database {}", loaded.size(),
                 loaded.stream().map(EntityMapping::table).toList(), redactJdbc(settings.landingJdbcUrl));
     }

@@ -5,7 +5,6 @@ import com.mlconnector.mapping.TargetColumn;
 import com.mlconnector.sync.Batch;
 import com.mlconnector.sync.BatchSink;
 
-import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.List;
@@ -31,8 +30,7 @@ public final class LandingWriter implements BatchSink {
         }
         String sql = upserts.computeIfAbsent(m.table(), t -> db.dialect().upsert(m));
         List<TargetColumn> cols = m.columns();
-        try (Connection c = db.dataSource().getConnection()) {
-            c.setAutoCommit(false);
+        Transactions.inTransaction(db.dataSource(), c -> {
             try (PreparedStatement ps = c.prepareStatement(sql)) {
                 for (Object[] row : batch.rows()) {
                     for (int i = 0; i < row.length; i++) {
@@ -45,22 +43,15 @@ public final class LandingWriter implements BatchSink {
                     ps.addBatch();
                 }
                 ps.executeBatch();
-                c.commit();
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
-            } finally {
-                c.setAutoCommit(true);
             }
-        }
+        });
     }
 
     private void delete(Batch batch) throws SQLException {
         EntityMapping m = batch.mapping();
         String sql = deletes.computeIfAbsent(m.table(), t -> db.dialect().deleteByKey(m));
         int[] keys = m.keyColumns();
-        try (Connection c = db.dataSource().getConnection()) {
-            c.setAutoCommit(false);
+        Transactions.inTransaction(db.dataSource(), c -> {
             try (PreparedStatement ps = c.prepareStatement(sql)) {
                 for (Object[] row : batch.rows()) {
                     for (int k = 0; k < keys.length; k++) {
@@ -69,13 +60,7 @@ public final class LandingWriter implements BatchSink {
                     ps.addBatch();
                 }
                 ps.executeBatch();
-                c.commit();
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
-            } finally {
-                c.setAutoCommit(true);
             }
-        }
+        });
     }
 }

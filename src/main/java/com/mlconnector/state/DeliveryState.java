@@ -1,6 +1,7 @@
 package com.mlconnector.state;
 
 import com.mlconnector.landing.LandingDialect;
+import com.mlconnector.landing.Transactions;
 import com.mlconnector.sync.Batch;
 
 import javax.sql.DataSource;
@@ -76,46 +77,37 @@ public final class DeliveryState {
 
     /** Records a batch the destination confirmed: its keys' hashes (or their removal) and its audit row, in one transaction. */
     public void confirmed(Batch b, String destination, Long[] scopes, int attempts, String answer, Instant started) throws SQLException {
-        try (Connection c = db.getConnection()) {
-            c.setAutoCommit(false);
-            try {
-                if (b.kind() == Batch.Kind.UPSERT) {
-                    try (PreparedStatement ps = c.prepareStatement(upsertKey)) {
-                        for (int i = 0; i < b.size(); i++) {
-                            ps.setString(1, b.mapping().table());
-                            ps.setString(2, destination);
-                            ps.setString(3, b.keys().get(i));
-                            ps.setLong(4, b.hashes()[i]);
-                            if (scopes[i] == null) {
-                                ps.setNull(5, Types.BIGINT);
-                            } else {
-                                ps.setLong(5, scopes[i]);
-                            }
-                            ps.addBatch();
+        Transactions.inTransaction(db, c -> {
+            if (b.kind() == Batch.Kind.UPSERT) {
+                try (PreparedStatement ps = c.prepareStatement(upsertKey)) {
+                    for (int i = 0; i < b.size(); i++) {
+                        ps.setString(1, b.mapping().table());
+                        ps.setString(2, destination);
+                        ps.setString(3, b.keys().get(i));
+                        ps.setLong(4, b.hashes()[i]);
+                        if (scopes[i] == null) {
+                            ps.setNull(5, Types.BIGINT);
+                        } else {
+                            ps.setLong(5, scopes[i]);
                         }
-                        ps.executeBatch();
+                        ps.addBatch();
                     }
-                } else {
-                    try (PreparedStatement ps = c.prepareStatement(
-                            "DELETE FROM delivered_key WHERE target_table = ? AND destination = ? AND key_text = ?")) {
-                        for (String k : b.keys()) {
-                            ps.setString(1, b.mapping().table());
-                            ps.setString(2, destination);
-                            ps.setString(3, k);
-                            ps.addBatch();
-                        }
-                        ps.executeBatch();
-                    }
+                    ps.executeBatch();
                 }
-                audit(c, b, destination, "CONFIRMED", attempts, answer, started);
-                c.commit();
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
-            } finally {
-                c.setAutoCommit(true);
+            } else {
+                try (PreparedStatement ps = c.prepareStatement(
+                        "DELETE FROM delivered_key WHERE target_table = ? AND destination = ? AND key_text = ?")) {
+                    for (String k : b.keys()) {
+                        ps.setString(1, b.mapping().table());
+                        ps.setString(2, destination);
+                        ps.setString(3, k);
+                        ps.addBatch();
+                    }
+                    ps.executeBatch();
+                }
             }
-        }
+            audit(c, b, destination, "CONFIRMED", attempts, answer, started);
+        });
     }
 
     /** Records a batch the destination did not take, after its last attempt. */

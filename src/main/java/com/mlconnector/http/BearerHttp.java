@@ -1,0 +1,116 @@
+package com.mlconnector.http;
+
+import com.mlconnector.entra.EntraTokenProvider;
+import com.mlconnector.fno.ForeignHostException;
+import org.apache.camel.http.base.HttpOperationFailedException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import javax.net.ssl.SSLContext;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.ProxySelector;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * HTTPS calls to one service with an Entra ID bearer token for that service's audience. The token is only ever
+ * sent to the service's own scheme, host and port: any other URL is refused before a byte leaves. A 401 renews
+ * the token once (msal4j's cache skipped) and repeats the call; any other non-2xx answer becomes an
+ * {@link HttpOperationFailedException} (status, headers such as Retry-After, the start of the body) for the
+ * shared retry policy. Uses the JDK HTTP client, which honours the JVM's proxy selector and the given TLS context.
+ */
+public final class BearerHttp {
+    private static final Logger LOG = LoggerFactory.getLogger(BearerHttp.class);
+
+    private final URI base;
+    private final String scope;
+    private final EntraTokenProvider tokens;
+    private final HttpClient http;
+    private final String service;
+    private final String setting;
+
+    /**
+     * @param service what to call it in messages ("F&O")
+     * @param setting the property that configures {@code base} ("d365.url"), named when a foreign link is refused
+     */
+    public BearerHttp(String service, String setting, URI base, String scope, EntraTokenProvider tokens, SSLContext ssl) {
+        this.service = service;
+        this.setting = setting;
+        this.base = base;
+        this.scope = scope;
+        this.tokens = tokens;
+        this.http = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .sslContext(ssl)
+                .proxy(ProxySelector.getDefault())
+                .connectTimeout(Duration.ofSeconds(30))
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .build();
+    }
+
+    /** Sends the request with the token; returns the body of a 2xx answer as a stream the caller closes. */
+    public InputStream send(HttpRequest.Builder request) throws IOException, HttpOperationFailedException {
+        HttpRequest plain = request.copy().build();
+        requireOwnHost(plain.uri());
+        String token = tokens.token(scope);
+        HttpResponse<InputStream> response = exchange(request.copy(), token);
+        if (response.statusCode() == 401) {
+            response.body().close();
+            LOG.info("{} answered 401 for {}: renewing the token and trying once more", service, plain.uri().getPath());
+            response = exchange(request.copy(), tokens.renewAfterUnauthorized(scope, token));
+        }
+        int status = response.statusCode();
+        if (status >= 200 && status < 300) {
+            return response.body();
+        }
+        String body;
+        try (InputStream in = response.body()) {
+            body = new String(in.readNBytes(4096), StandardCharsets.UTF_8);
+        }
+        Map<String, String> headers = new LinkedHashMap<>();
+        response.headers().map().forEach((k, v) -> {
+            if (!v.isEmpty() && !k.equalsIgnoreCase("set-cookie")) {
+                headers.put(k, v.get(0));
+            }
+        });
+        throw new HttpOperationFailedException(plain.uri().toString(), status, "HTTP " + status, null, headers, body);
+    }
+
+    /** Sends and reads the whole (small) answer as text. */
+    public String sendForText(HttpRequest.Builder request) throws IOException, HttpOperationFailedException {
+        try (InputStream in = send(request)) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    private HttpResponse<InputStream> exchange(HttpRequest.Builder request, String token) throws IOException {
+        try {
+            return http.send(request.header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofInputStream());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        }
+    }
+
+    private void requireOwnHost(URI uri) {
+        boolean same = "https".equalsIgnoreCase(uri.getScheme())
+                && base.getHost().equalsIgnoreCase(uri.getHost())
+                && port(base) == port(uri);
+        if (!same) {
+            throw new ForeignHostException(service + " sent a link to " + uri.getScheme() + "://" + uri.getAuthority()
+                    + ", which is not the configured " + setting + " (" + base.getScheme() + "://" + base.getAuthority() + ")"
+                    + "; the bearer token is only sent to " + base.getHost() + ", so the call stops here");
+        }
+    }
+
+    private static int port(URI u) {
+        return u.getPort() == -1 ? 443 : u.getPort();
+    }
+}

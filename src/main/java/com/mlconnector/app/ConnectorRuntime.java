@@ -10,6 +10,11 @@ import com.mlconnector.landing.LandingDatabase;
 import com.mlconnector.landing.LandingWriter;
 import com.mlconnector.mapping.EntityMapping;
 import com.mlconnector.mapping.MappingLoader;
+import com.mlconnector.http.PacingClock;
+import com.mlconnector.powerbi.PowerBiClient;
+import com.mlconnector.powerbi.PowerBiDestination;
+import com.mlconnector.powerbi.PowerBiSettings;
+import com.mlconnector.powerbi.PushPacer;
 import com.mlconnector.sandbox.Sandbox;
 import com.mlconnector.sandbox.SandboxTls;
 import com.mlconnector.state.DeadLetters;
@@ -56,6 +61,8 @@ public final class ConnectorRuntime implements AutoCloseable {
     private EntraTokenProvider tokens;
     private FnoClient fno;
     private DeadLetters deadLetters;
+    private PowerBiSettings powerBiSettings;
+    private PowerBiDestination powerBi;
 
     private ConnectorRuntime(RuntimeOptions options) {
         this.options = options;
@@ -118,6 +125,7 @@ public final class ConnectorRuntime implements AutoCloseable {
 
         ConnectorSettings configured = ConnectorSettings.from(props);
         SSLContext ssl;
+        Function<String, String> effective = props;
         if (configured.sandbox()) {
             sandbox = Sandbox.start(props);
             Map<String, String> sandboxValues = new HashMap<>();
@@ -126,7 +134,10 @@ public final class ConnectorRuntime implements AutoCloseable {
             sandboxValues.put("d365.tenant-id", Sandbox.TENANT);
             sandboxValues.put("d365.client-id", Sandbox.CLIENT_ID);
             sandboxValues.put("d365.client-secret", Sandbox.CLIENT_SECRET);
-            settings = ConnectorSettings.from(k -> sandboxValues.containsKey(k) ? sandboxValues.get(k) : props.apply(k));
+            sandboxValues.put("powerbi.api-url", sandbox.powerBi().apiUrl());
+            sandboxValues.put("powerbi.workspace-id", Sandbox.WORKSPACE);
+            effective = k -> sandboxValues.containsKey(k) ? sandboxValues.get(k) : props.apply(k);
+            settings = ConnectorSettings.from(effective);
             ssl = ConnectorTls.context(SandboxTls.trustManager());
             LOG.info("No d365.url configured: running against the in-process sandbox (F&O {}, Entra ID {})",
                     settings.d365Url, settings.authorityHost);
@@ -145,7 +156,29 @@ public final class ConnectorRuntime implements AutoCloseable {
 
         DeliveryState state = new DeliveryState(landing.dataSource(), landing.dialect());
         deadLetters = new DeadLetters(landing.dataSource());
-        ChangeDetection changes = new ChangeDetection(state, settings, List.of(RunLedger.DESTINATION));
+        powerBiSettings = new PowerBiSettings(effective, sandbox != null, settings.tenantId, settings.clientId, settings.clientSecret);
+        Map<String, java.util.function.Predicate<EntityMapping>> destinations = new LinkedHashMap<>();
+        destinations.put(RunLedger.DESTINATION, m -> true);
+        destinations.put(PowerBiDestination.DESTINATION, m -> powerBiSettings.takes(m.table()));
+        for (String t : powerBiSettings.enabled ? powerBiSettings.tables : List.<String>of()) {
+            try {
+                mappings.get(t); // a Power BI table must be a mapped entity
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException("powerbi.tables: " + e.getMessage());
+            }
+        }
+        ChangeDetection changes = new ChangeDetection(state, settings, destinations);
+        PacingClock clock = sandbox != null ? sandbox.clock() : PacingClock.SYSTEM;
+        PowerBiClient powerBiClient = null;
+        if (powerBiSettings.enabled) {
+            EntraTokenProvider pbTokens = powerBiSettings.clientId.equals(settings.clientId) && powerBiSettings.tenantId.equals(settings.tenantId)
+                    ? tokens // one client application per client id
+                    : new EntraTokenProvider(settings.authorityHost, powerBiSettings.tenantId, powerBiSettings.clientId,
+                            powerBiSettings.clientSecret, ssl, Clock.systemUTC());
+            powerBiClient = new PowerBiClient(powerBiSettings, pbTokens, ssl);
+        }
+        powerBi = new PowerBiDestination(powerBiSettings, powerBiClient, new PushPacer(clock, powerBiSettings), clock,
+                state, landing, mappings);
         RunLedger ledger = new RunLedger(landing.dataSource(), mappings, settings, fno, changes, state);
         ledger.abandonInterrupted();
         LandingWriter writer = new LandingWriter(landing);
@@ -153,7 +186,8 @@ public final class ConnectorRuntime implements AutoCloseable {
 
         // the beans the routes call, by the names the YAML uses; tests and the benchmark may put others in their place
         Map<String, Object> beans = new LinkedHashMap<>();
-        beans.put("retryPolicy", new RetryPolicy(settings.retry, Clock.systemUTC()));
+        beans.put("retryPolicy", new RetryPolicy(settings.retry, Clock.systemUTC(), sandbox != null ? sandbox.timeScale() : 1.0));
+        beans.put("powerbi", powerBi);
         beans.put("changes", changes);
         beans.put("runLedger", ledger);
         beans.put("fnoPages", new FnoPages(fno, settings));
@@ -212,6 +246,8 @@ public final class ConnectorRuntime implements AutoCloseable {
     public EntraTokenProvider tokens() { return tokens; }
     public FnoClient fno() { return fno; }
     public DeadLetters deadLetters() { return deadLetters; }
+    public PowerBiDestination powerBi() { return powerBi; }
+    public PowerBiSettings powerBiSettings() { return powerBiSettings; }
 
     @Override
     public void close() {

@@ -1,5 +1,6 @@
 package com.mlconnector.app;
 
+import com.mlconnector.powerbi.PowerBiDestination;
 import com.mlconnector.state.DeadLetters;
 import com.mlconnector.sync.Batch;
 import com.mlconnector.sync.DeliveryRecorder;
@@ -25,6 +26,13 @@ public final class Replay {
             for (String id : batchIds) {
                 try {
                     Batch dead = rt.deadLetters().load(id, rt.mappings());
+                    if (PowerBiDestination.DESTINATION.equals(rt.deadLetters().destinationOf(id))) {
+                        // a push table cannot take a batch twice safely: it is made whole from the landing database
+                        rt.powerBi().repairTable(dead.mapping().table(), "replay-" + id);
+                        rt.deadLetters().markReplayed(id);
+                        out.add(new Outcome(id, true, dead.mapping().table() + " replaced in Power BI from the landing database"));
+                        continue;
+                    }
                     Batch again = new Batch(UUID.randomUUID().toString(), dead.runId(), dead.mapping(), dead.sequence(),
                             dead.kind(), dead.rows(), dead.keys(), dead.hashes());
                     pt.requestBodyAndHeaders("direct:replay-landing", again, Map.of(DeliveryRecorder.REPLAY_OF, id));

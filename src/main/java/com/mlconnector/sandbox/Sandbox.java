@@ -1,5 +1,6 @@
 package com.mlconnector.sandbox;
 
+import com.mlconnector.http.PacingClock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,16 +28,26 @@ public final class Sandbox implements AutoCloseable {
             "PurchaseOrderLinesV2", 12_000L, "ReleasedProductsV2", 1_500L, "VendorInvoiceHeaders", 4_500L,
             "VendorInvoiceLines", 13_500L, "GeneralJournalAccountEntries", 60_000L, "ProductsV2", 500L);
 
+    /** The sandbox Power BI workspace (a group id, as Power BI's are). */
+    public static final String WORKSPACE = "5a4d1b7e-0000-4000-8000-00000000cafe";
+
     private final SandboxTokens tokens;
     private final EntraEmulator entra;
     private final FnoEmulator fno;
+    private final PowerBiEmulator powerBi;
     private final Map<String, FnoDataSet> data;
+    private final PacingClock clock;
+    private final double timeScale;
 
-    private Sandbox(SandboxTokens tokens, EntraEmulator entra, FnoEmulator fno, Map<String, FnoDataSet> data) {
+    private Sandbox(SandboxTokens tokens, EntraEmulator entra, FnoEmulator fno, PowerBiEmulator powerBi,
+                    Map<String, FnoDataSet> data, PacingClock clock, double timeScale) {
         this.tokens = tokens;
         this.entra = entra;
         this.fno = fno;
+        this.powerBi = powerBi;
         this.data = data;
+        this.clock = clock;
+        this.timeScale = timeScale;
     }
 
     /**
@@ -62,9 +73,20 @@ public final class Sandbox implements AutoCloseable {
                 Double.parseDouble(or(setting, "sandbox.fno.throttle-share", "0.02")),
                 Integer.parseInt(or(setting, "sandbox.fno.retry-after-seconds", "1")), seed);
         entra.registerAudience(fno.baseUrl());
-        LOG.info("Sandbox started: Entra ID at {}, F&O at {} ({} legal entities, {} entities)",
-                entra.baseUrl(), fno.baseUrl(), COMPANIES.size(), data.size());
-        return new Sandbox(tokens, entra, fno, data);
+        double scale = Double.parseDouble(or(setting, "sandbox.time-scale", "1"));
+        PacingClock clock = PacingClock.scaled(scale);
+        PowerBiEmulator.Limits pb = PowerBiEmulator.Limits.powerBi();
+        PowerBiEmulator powerBi = new PowerBiEmulator(Integer.parseInt(or(setting, "sandbox.powerbi.port", "0")), tokens,
+                WORKSPACE, clock, new PowerBiEmulator.Limits(pb.rowsPerPost(),
+                Integer.parseInt(or(setting, "sandbox.powerbi.posts-per-minute", String.valueOf(pb.postsPerMinute()))),
+                Long.parseLong(or(setting, "sandbox.powerbi.rows-per-hour", String.valueOf(pb.rowsPerHour()))),
+                pb.postsPerHourLargeTable(), pb.largeTableRows(), pb.pendingPosts(), pb.fifoRows(), pb.maxRowsNoRetention()),
+                Boolean.parseBoolean(or(setting, "sandbox.powerbi.keep-rows", "true")));
+        entra.registerAudience(PowerBiEmulator.AUDIENCE);
+        LOG.info("Sandbox started: Entra ID at {}, F&O at {} ({} legal entities, {} entities), Power BI at {}{}",
+                entra.baseUrl(), fno.baseUrl(), COMPANIES.size(), data.size(), powerBi.apiUrl(),
+                scale == 1 ? "" : " (time runs " + scale + "x)");
+        return new Sandbox(tokens, entra, fno, powerBi, data, clock, scale);
     }
 
     private static String or(Function<String, String> setting, String key, String fallback) {
@@ -75,6 +97,10 @@ public final class Sandbox implements AutoCloseable {
     public String fnoUrl() { return fno.baseUrl(); }
     public String authorityHost() { return entra.baseUrl(); }
     public FnoEmulator fno() { return fno; }
+    public PowerBiEmulator powerBi() { return powerBi; }
+    /** The sandbox's time (scaled by sandbox.time-scale), shared with the connector's pacing. */
+    public PacingClock clock() { return clock; }
+    public double timeScale() { return timeScale; }
     public EntraEmulator entra() { return entra; }
     public SandboxTokens tokens() { return tokens; }
 
@@ -116,6 +142,7 @@ public final class Sandbox implements AutoCloseable {
 
     @Override
     public void close() {
+        powerBi.close();
         fno.close();
         entra.close();
     }

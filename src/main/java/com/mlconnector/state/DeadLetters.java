@@ -85,6 +85,16 @@ public final class DeadLetters {
         }
     }
 
+    public String destinationOf(String batchId) throws SQLException {
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "SELECT destination FROM dead_letter WHERE batch_id = ?")) {
+            ps.setString(1, batchId);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getString(1) : null;
+            }
+        }
+    }
+
     public void markReplayed(String batchId) throws SQLException {
         try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(
                 "UPDATE dead_letter SET replayed_at = ? WHERE batch_id = ?")) {

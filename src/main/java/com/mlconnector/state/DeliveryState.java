@@ -107,7 +107,115 @@ public final class DeliveryState {
                 }
             }
             audit(c, b, destination, "CONFIRMED", attempts, answer, started);
+            try (PreparedStatement ps = c.prepareStatement("DELETE FROM pending_delivery WHERE batch_id = ?")) {
+                ps.setString(1, b.id());
+                ps.executeUpdate();
+            }
         });
+    }
+
+    /** Marks a batch as on its way to a destination that is not idempotent (see V3__pending_delivery.sql). */
+    public void markPending(String batchId, String table, String destination) throws SQLException {
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "INSERT INTO pending_delivery (batch_id, target_table, destination, since) VALUES (?, ?, ?, ?)")) {
+            ps.setString(1, batchId);
+            ps.setString(2, table);
+            ps.setString(3, destination);
+            ps.setTimestamp(4, Timestamp.from(Instant.now()));
+            ps.executeUpdate();
+        }
+    }
+
+    public void clearPending(String batchId) throws SQLException {
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "DELETE FROM pending_delivery WHERE batch_id = ?")) {
+            ps.setString(1, batchId);
+            ps.executeUpdate();
+        }
+    }
+
+    /** True when a batch sent to the destination was never confirmed: its table is in doubt. */
+    public boolean inDoubt(String table, String destination) throws SQLException {
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "SELECT COUNT(*) FROM pending_delivery WHERE target_table = ? AND destination = ?")) {
+            ps.setString(1, table);
+            ps.setString(2, destination);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getInt(1) > 0;
+            }
+        }
+    }
+
+    public long count(String table, String destination) throws SQLException {
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "SELECT COUNT(*) FROM delivered_key WHERE target_table = ? AND destination = ?")) {
+            ps.setString(1, table);
+            ps.setString(2, destination);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
+    }
+
+    /**
+     * After a destination's table was replaced with the full content of another's (the landing database): it holds
+     * exactly what that one holds, so it takes over its key hashes and watermark, and nothing is in doubt any more.
+     */
+    public void adopt(String table, String from, String to, String runId, int rows, Instant started) throws SQLException {
+        Transactions.inTransaction(db, c -> {
+            for (String sql : new String[]{
+                "DELETE FROM delivered_key WHERE target_table = ? AND destination = ?",
+                "DELETE FROM watermark WHERE target_table = ? AND destination = ?",
+                "DELETE FROM pending_delivery WHERE target_table = ? AND destination = ?"}) {
+                try (PreparedStatement ps = c.prepareStatement(sql)) {
+                    ps.setString(1, table);
+                    ps.setString(2, to);
+                    ps.executeUpdate();
+                }
+            }
+            for (String sql : new String[]{
+                "INSERT INTO delivered_key (target_table, destination, key_text, row_hash, scope_value) "
+                        + "SELECT target_table, ?, key_text, row_hash, scope_value FROM delivered_key WHERE target_table = ? AND destination = ?",
+                "INSERT INTO watermark (target_table, destination, mark_value, updated_at) "
+                        + "SELECT target_table, ?, mark_value, updated_at FROM watermark WHERE target_table = ? AND destination = ?"}) {
+                try (PreparedStatement ps = c.prepareStatement(sql)) {
+                    ps.setString(1, to);
+                    ps.setString(2, table);
+                    ps.setString(3, from);
+                    ps.executeUpdate();
+                }
+            }
+            note(c, runId, table, to, "REPLACE", rows, "CONFIRMED", "replaced with the " + rows + " rows of " + from, started);
+        });
+    }
+
+    /** An audit row for an action on a whole table (a replace, a refresh). */
+    public void note(String runId, String table, String destination, String kind, int rows, String status, String answer,
+                     Instant started) throws SQLException {
+        try (Connection c = db.getConnection()) {
+            note(c, runId, table, destination, kind, rows, status, answer, started);
+        }
+    }
+
+    private static void note(Connection c, String runId, String table, String destination, String kind, int rows, String status,
+                             String answer, Instant started) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO batch_audit (batch_id, run_id, target_table, destination, "
+                + "sequence_no, kind, row_count, content_hash, attempts, status, answer, started_at, finished_at) "
+                + "VALUES (?, ?, ?, ?, 0, ?, ?, '-', 1, ?, ?, ?, ?)")) {
+            ps.setString(1, java.util.UUID.randomUUID().toString());
+            ps.setString(2, runId);
+            ps.setString(3, table);
+            ps.setString(4, destination);
+            ps.setString(5, kind);
+            ps.setInt(6, rows);
+            ps.setString(7, status);
+            ps.setString(8, answer == null ? null : answer.substring(0, Math.min(4000, answer.length())));
+            ps.setTimestamp(9, Timestamp.from(started));
+            ps.setTimestamp(10, Timestamp.from(Instant.now()));
+            ps.executeUpdate();
+        }
     }
 
     /** Records a batch the destination did not take, after its last attempt. */

@@ -49,6 +49,11 @@ public record Batch(String id, String runId, EntityMapping mapping, int sequence
         return new Batch(UUID.randomUUID().toString(), runId, mapping, sequence, kind, r, k, h);
     }
 
+    /** The same rows under another id: each destination records its own copy of a batch. */
+    public Batch withId(String newId) {
+        return new Batch(newId, runId, mapping, sequence, kind, rows, keys, hashes);
+    }
+
     public int size() {
         return rows.size();
     }

@@ -24,12 +24,14 @@ public final class ChangeDetection {
 
     private final DeliveryState state;
     private final ConnectorSettings settings;
-    private final List<String> destinations;
+    private final Map<String, java.util.function.Predicate<EntityMapping>> destinations;
 
-    public ChangeDetection(DeliveryState state, ConnectorSettings settings, List<String> destinations) {
+    /** @param destinations every destination, with which entities it takes */
+    public ChangeDetection(DeliveryState state, ConnectorSettings settings,
+                           Map<String, java.util.function.Predicate<EntityMapping>> destinations) {
         this.state = state;
         this.settings = settings;
-        this.destinations = List.copyOf(destinations);
+        this.destinations = new java.util.LinkedHashMap<>(destinations);
     }
 
     /** Loads each destination's state into the run and returns the extra $filter of this read (null for a full read). */
@@ -38,7 +40,10 @@ public final class ChangeDetection {
         ChangePolicy p = m.change();
         Long from = null;
         boolean full = false;
-        for (String d : destinations) {
+        for (String d : destinations.keySet()) {
+            if (!destinations.get(d).test(m)) {
+                continue;
+            }
             Long mark = p.strategy() == ChangePolicy.Strategy.SNAPSHOT ? null : state.watermark(m.table(), d);
             Long min = switch (p.strategy()) {
                 case SNAPSHOT -> null;
@@ -64,14 +69,17 @@ public final class ChangeDetection {
 
     /** The body's batch narrowed to the rows the destination in the header does not hold as they are now. */
     public void onlyChanged(Exchange exchange) {
-        Batch b = exchange.getMessage().getBody(Batch.class);
+        String destination = exchange.getMessage().getHeader(DESTINATION, String.class);
+        Batch b = exchange.getMessage().getBody(Batch.class).withId(
+                exchange.getMessage().getBody(Batch.class).id() + "/" + destination); // each destination audits its own
         exchange.setProperty(DeliveryRecorder.STARTED, java.time.Instant.now());
         exchange.removeProperty(RetryPolicy.FAILED_ATTEMPTS); // a new batch: its own attempts
         if (b.kind() == Batch.Kind.DELETE) {
+            exchange.getMessage().setBody(b);
             return; // computed against this destination's state already
         }
         EntitySync sync = exchange.getProperty(RunLedger.SYNC, EntitySync.class);
-        DestinationRun d = sync.destination(exchange.getMessage().getHeader(DESTINATION, String.class));
+        DestinationRun d = sync.destination(destination);
         int[] changed = new int[b.size()];
         int n = 0;
         for (int i = 0; i < b.size(); i++) {
@@ -94,8 +102,12 @@ public final class ChangeDetection {
      */
     public List<Batch> deletions(Exchange exchange) {
         EntitySync sync = exchange.getProperty(RunLedger.SYNC, EntitySync.class);
-        DestinationRun d = sync.destination(exchange.getMessage().getHeader(DESTINATION, String.class));
         List<Batch> out = new ArrayList<>();
+        String name = exchange.getMessage().getHeader(DESTINATION, String.class);
+        if (!sync.hasDestination(name)) {
+            return out; // this destination does not take the entity
+        }
+        DestinationRun d = sync.destination(name);
         if (d.seen == null || !sync.readComplete()) {
             return out;
         }

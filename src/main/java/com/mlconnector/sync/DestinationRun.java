@@ -14,6 +14,8 @@ public final class DestinationRun {
     long unchanged;
     long deleted;
     int deadBatches;
+    private boolean replace;
+    private long delivered;
 
     DestinationRun(String destination, Map<String, Long> known, boolean trackSeen, Long watermark) {
         this.destination = destination;
@@ -26,4 +28,12 @@ public final class DestinationRun {
     public long unchanged() { return unchanged; }
     public long deleted() { return deleted; }
     public int deadBatches() { return deadBatches; }
+    public Map<String, Long> known() { return known; }
+
+    /** The destination's table must be replaced at the end of the run (it cannot be corrected in place). */
+    public void markForReplace() { replace = true; }
+    public boolean needsReplace() { return replace; }
+    /** Rows the destination took in this run (for the decision to refresh a model). */
+    public void delivered(long rows) { delivered += rows; }
+    public long deliveredRows() { return delivered; }
 }

@@ -106,6 +106,10 @@ public final class EntitySync {
         return d;
     }
 
+    public boolean hasDestination(String name) {
+        return destinations.containsKey(name);
+    }
+
     public Collection<DestinationRun> destinations() {
         return destinations.values();
     }

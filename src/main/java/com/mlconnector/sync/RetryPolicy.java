@@ -43,10 +43,17 @@ public final class RetryPolicy {
 
     private final RetrySettings settings;
     private final Clock clock;
+    private final double timeScale;
 
     public RetryPolicy(RetrySettings settings, Clock clock) {
+        this(settings, clock, 1.0);
+    }
+
+    /** @param timeScale the sandbox's time scale (its clock runs this much faster): waits shrink by as much */
+    public RetryPolicy(RetrySettings settings, Clock clock, double timeScale) {
         this.settings = settings;
         this.clock = clock;
+        this.timeScale = timeScale;
     }
 
     /** The route's {@code retryWhile}: true to try the failed step again, after the delay it puts in the header. */
@@ -68,7 +75,7 @@ public final class RetryPolicy {
             LOG.warn("Giving up after {} attempts: {}", attempt, d.reason());
             return false;
         }
-        exchange.getMessage().setHeader(Exchange.REDELIVERY_DELAY, d.delay().toMillis());
+        exchange.getMessage().setHeader(Exchange.REDELIVERY_DELAY, (long) (d.delay().toMillis() / timeScale));
         LOG.warn("Attempt {} of {} failed ({}); trying again in {} ms", attempt, settings.maxAttempts(),
                 d.reason(), d.delay().toMillis());
         return true;

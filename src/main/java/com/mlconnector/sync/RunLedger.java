@@ -199,7 +199,7 @@ public final class RunLedger {
         return c.getClass().getSimpleName() + ": " + msg;
     }
 
-    static String formatDuration(Duration d) {
+    public static String formatDuration(Duration d) {
         long s = d.toSeconds();
         if (s < 60) {
             return String.format("%.1fs", d.toMillis() / 1000.0);

@@ -67,7 +67,7 @@ class SandboxContractTest {
     void entraChecksSecretTenantAndAudience() throws Exception {
         assertThat(token(Sandbox.CLIENT_ID, "wrong", sandbox.fnoUrl() + "/.default").statusCode()).isEqualTo(401);
         assertThat(token("nobody", Sandbox.CLIENT_SECRET, sandbox.fnoUrl() + "/.default").body()).contains("AADSTS700016");
-        HttpResponse<String> badScope = token(Sandbox.CLIENT_ID, Sandbox.CLIENT_SECRET, "https://analysis.windows.net/powerbi/api/.default");
+        HttpResponse<String> badScope = token(Sandbox.CLIENT_ID, Sandbox.CLIENT_SECRET, "https://management.azure.com/.default");
         assertThat(badScope.statusCode()).isEqualTo(400);
         assertThat(badScope.body()).contains("AADSTS70011");
         JsonNode ok = JSON.readTree(token(Sandbox.CLIENT_ID, Sandbox.CLIENT_SECRET, sandbox.fnoUrl() + "/.default openid profile").body());

@@ -27,6 +27,7 @@ public final class TestConnector {
         p.setProperty("retry.initial-backoff-ms", "50");
         p.setProperty("retry.max-backoff-ms", "200");
         p.setProperty("retry.default-retry-after-seconds", "1");
+        p.setProperty("powerbi.enabled", "false"); // Power BI tests switch it on
         return p;
     }
 

@@ -74,7 +74,7 @@ class CrashRecoveryTest {
             for (String t : TABLES) {
                 ExpectedRows.assertLandingEqualsSource(rt, t);
                 long confirmed = ((Number) TestConnector.query(rt, "SELECT COALESCE(SUM(row_count), 0) AS N FROM batch_audit "
-                        + "WHERE target_table = '" + t + "' AND status = 'CONFIRMED' AND kind = 'UPSERT'").get(0).get("N")).longValue();
+                        + "WHERE target_table = '" + t + "' AND destination = 'landing' AND status = 'CONFIRMED' AND kind = 'UPSERT'").get(0).get("N")).longValue();
                 assertThat(confirmed).as(t + ": rows confirmed over all runs").isEqualTo(TestConnector.count(rt, t));
             }
             assertThat(TestConnector.query(rt, "SELECT * FROM connector_run WHERE status = 'RUNNING'")).isEmpty();

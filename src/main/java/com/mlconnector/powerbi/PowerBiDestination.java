@@ -1,0 +1,274 @@
+package com.mlconnector.powerbi;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.mlconnector.http.PacingClock;
+import com.mlconnector.landing.LandingDatabase;
+import com.mlconnector.landing.LandingDialect;
+import com.mlconnector.mapping.EntityMapping;
+import com.mlconnector.mapping.TargetColumn;
+import com.mlconnector.state.DeliveryState;
+import com.mlconnector.sync.Batch;
+import com.mlconnector.sync.DestinationRun;
+import com.mlconnector.sync.EntitySync;
+import com.mlconnector.sync.Mappings;
+import com.mlconnector.sync.RunLedger;
+import org.apache.camel.Exchange;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.math.BigDecimal;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
+
+/**
+ * The Power BI destination (route bean {@code powerbi}): a push dataset in a workspace, one table per mapped entity.
+ * <ul>
+ * <li>append tables get the rows whose keys Power BI does not hold yet; when rows it holds changed or vanished (or a
+ * batch is in doubt after a crash) the table is replaced at the end of the run, unless powerbi.on-change=append;</li>
+ * <li>replace tables are replaced (delete all rows, post the full set from the landing database) whenever they
+ * changed;</li>
+ * <li>every POST waits for the {@link PushPacer}; Power BI's 429s are honoured by the shared retry policy.</li>
+ * </ul>
+ */
+public final class PowerBiDestination {
+    public static final String DESTINATION = "powerbi";
+    /** Header: strings cut to 4,000 characters in this batch (recorded in the audit trail). */
+    public static final String TRUNCATED = "powerbiTruncated";
+    private static final Logger LOG = LoggerFactory.getLogger(PowerBiDestination.class);
+
+    private final PowerBiSettings settings;
+    private final PowerBiClient client;
+    private final PushPacer pacer;
+    private final PacingClock clock;
+    private final DeliveryState state;
+    private final LandingDatabase landing;
+    private final Mappings mappings;
+    private final Map<String, Long> tableRows = new ConcurrentHashMap<>();
+    private volatile String datasetId;
+
+    public PowerBiDestination(PowerBiSettings settings, PowerBiClient client, PushPacer pacer, PacingClock clock,
+                              DeliveryState state, LandingDatabase landing, Mappings mappings) {
+        this.settings = settings;
+        this.client = client;
+        this.pacer = pacer;
+        this.clock = clock;
+        this.state = state;
+        this.landing = landing;
+        this.mappings = mappings;
+    }
+
+    /** Does the entity of this run go to Power BI? (the route's filter) */
+    public boolean takes(Exchange exchange) {
+        EntitySync sync = exchange.getProperty(RunLedger.SYNC, EntitySync.class);
+        return settings.takes(sync.getMapping().table());
+    }
+
+    /** Finds the dataset or creates it, and puts every table's schema from the mapping (once per process). */
+    public synchronized String dataset() throws Exception {
+        if (datasetId != null) {
+            return datasetId;
+        }
+        List<EntityMapping> tables = settings.tables.stream().map(mappings::get).toList();
+        String id = client.findDataset(settings.datasetName);
+        if (id == null) {
+            String schemas = tables.stream().map(PowerBiRows::tableSchema).collect(Collectors.joining(",", "[", "]"));
+            id = client.createDataset(settings.datasetName, settings.retention, schemas);
+            LOG.info("Power BI: created push dataset '{}' ({}) with tables {}", settings.datasetName, id, settings.tables);
+        } else {
+            for (EntityMapping m : tables) {
+                client.putTable(id, m.table(), PowerBiRows.tableSchema(m)); // follows mapping changes
+            }
+            LOG.info("Power BI: using push dataset '{}' ({}); table schemas updated from the mappings", settings.datasetName, id);
+        }
+        datasetId = id;
+        return id;
+    }
+
+    /**
+     * Delivers the changed rows in the body. The body becomes the rows Power BI took (what gets remembered);
+     * everything else marks the table for a replace at the end of the run.
+     */
+    public void write(Exchange exchange) throws Exception {
+        Batch b = exchange.getMessage().getBody(Batch.class);
+        EntitySync sync = exchange.getProperty(RunLedger.SYNC, EntitySync.class);
+        DestinationRun d = sync.destination(DESTINATION);
+        EntityMapping m = b.mapping();
+        List<Integer> fresh = new ArrayList<>();
+        boolean changedOrGone = b.kind() == Batch.Kind.DELETE;
+        if (!changedOrGone) {
+            for (int i = 0; i < b.size(); i++) {
+                if (d.known().containsKey(b.keys().get(i)) && settings.onChange == PowerBiSettings.Mode.REPLACE) {
+                    changedOrGone = true;
+                } else {
+                    fresh.add(i);
+                }
+            }
+        }
+        if (settings.mode(m.table()) == PowerBiSettings.Mode.REPLACE || changedOrGone) {
+            d.markForReplace();
+        }
+        if (d.needsReplace() || fresh.isEmpty()) {
+            exchange.getMessage().setBody(b.only(new int[0])); // the replace at the end of the run will carry them
+            return;
+        }
+        Batch send = fresh.size() == b.size() ? b : b.only(fresh.stream().mapToInt(Integer::intValue).toArray());
+        String ds = dataset();
+        state.markPending(send.id(), m.table(), DESTINATION);
+        int truncated;
+        try {
+            truncated = post(ds, m, send.rows());
+        } catch (org.apache.camel.http.base.HttpOperationFailedException e) {
+            if (e.getStatusCode() >= 400 && e.getStatusCode() < 500 && send.size() <= settings.rowsPerPost) {
+                state.clearPending(send.id()); // refused outright: Power BI did not take these rows
+            }
+            throw e;
+        }
+        d.delivered(send.size());
+        LOG.info("run={} entity={} destination=powerbi batch={} rows={} posted to {}{}", sync.getRunId(), m.entitySet(),
+                b.sequence(), send.size(), m.table(), truncated == 0 ? "" : " (" + truncated + " strings cut to 4,000 characters)");
+        exchange.getMessage().setHeader(TRUNCATED, truncated);
+        exchange.getMessage().setBody(send);
+    }
+
+    /** At the end of a run: the replace the run called for (or a crash left behind), then the model refresh. */
+    public void finish(Exchange exchange) throws Exception {
+        EntitySync sync = exchange.getProperty(RunLedger.SYNC, EntitySync.class);
+        EntityMapping m = sync.getMapping();
+        DestinationRun d = sync.destination(DESTINATION);
+        if (d.needsReplace() || state.inDoubt(m.table(), DESTINATION)) {
+            replace(sync.getRunId(), m, d);
+        }
+        if (settings.refreshDatasetId != null && d.deliveredRows() > 0) {
+            refresh(sync.getRunId(), m.table());
+        }
+    }
+
+    /** Replaces a table now (the replay of a Power BI dead letter: the table is made whole from the landing database). */
+    public void repairTable(String table, String runId) throws Exception {
+        replace(runId, mappings.get(table), null);
+    }
+
+    private void replace(String runId, EntityMapping m, DestinationRun d) throws Exception {
+        Instant started = Instant.now();
+        String ds = dataset();
+        String marker = "replace-" + runId + "-" + m.table();
+        state.markPending(marker, m.table(), DESTINATION);
+        client.deleteRows(ds, m.table());
+        tableRows.put(m.table(), 0L);
+        int rows = 0;
+        int truncated = 0;
+        String cols = m.columns().stream().map(c -> LandingDialect.quote(c.name())).collect(Collectors.joining(", "));
+        String keys = java.util.Arrays.stream(m.keyColumns()).mapToObj(k -> LandingDialect.quote(m.columns().get(k).name()))
+                .collect(Collectors.joining(", "));
+        try (Connection c = landing.dataSource().getConnection()) {
+            c.setAutoCommit(false); // lets PostgreSQL stream with the fetch size instead of loading everything
+            try (PreparedStatement ps = c.prepareStatement("SELECT " + cols + " FROM " + LandingDialect.quote(m.table())
+                    + " ORDER BY " + keys)) {
+                ps.setFetchSize(settings.rowsPerPost);
+                try (ResultSet rs = ps.executeQuery()) {
+                    List<Object[]> chunk = new ArrayList<>(settings.rowsPerPost);
+                    while (rs.next()) {
+                        chunk.add(row(rs, m.columns()));
+                        if (chunk.size() == settings.rowsPerPost) {
+                            truncated += post(ds, m, chunk);
+                            rows += chunk.size();
+                            chunk.clear();
+                        }
+                    }
+                    if (!chunk.isEmpty()) {
+                        truncated += post(ds, m, chunk);
+                        rows += chunk.size();
+                    }
+                }
+            } finally {
+                c.rollback();
+                c.setAutoCommit(true);
+            }
+        }
+        state.adopt(m.table(), RunLedger.DESTINATION, DESTINATION, runId, rows, started);
+        if (d != null) {
+            d.delivered(rows);
+        }
+        LOG.info("run={} entity={} destination=powerbi table {} replaced: {} rows posted{} in {}", runId, m.entitySet(),
+                m.table(), rows, truncated == 0 ? "" : " (" + truncated + " strings cut to 4,000 characters)",
+                RunLedger.formatDuration(Duration.between(started, Instant.now())));
+    }
+
+    /** Posts rows in requests of at most powerbi.rows-per-post, each waiting for the pacer. */
+    private int post(String ds, EntityMapping m, List<Object[]> rows) throws Exception {
+        int truncated = 0;
+        for (int from = 0; from < rows.size(); from += settings.rowsPerPost) {
+            List<Object[]> part = rows.subList(from, Math.min(rows.size(), from + settings.rowsPerPost));
+            PowerBiRows.Body body = PowerBiRows.body(m, part);
+            long held = tableRows.computeIfAbsent(m.table(), t -> {
+                try {
+                    return state.count(t, DESTINATION);
+                } catch (java.sql.SQLException e) {
+                    return 0L;
+                }
+            });
+            pacer.acquire(m.table(), part.size(), held);
+            client.postRows(ds, m.table(), body.json());
+            tableRows.merge(m.table(), (long) part.size(), Long::sum);
+            truncated += body.truncated();
+        }
+        return truncated;
+    }
+
+    private void refresh(String runId, String table) throws Exception {
+        Instant started = Instant.now();
+        client.startRefresh(settings.refreshDatasetId);
+        Instant deadline = clock.now().plusSeconds(settings.refreshTimeoutSeconds);
+        Duration wait = Duration.ofSeconds(2);
+        while (true) {
+            JsonNode r = client.latestRefresh(settings.refreshDatasetId);
+            String status = r.path("status").asText("Unknown");
+            if (!status.equals("Unknown") && !status.equals("NotStarted")) {
+                boolean ok = status.equals("Completed");
+                state.note(runId, table, DESTINATION, "REFRESH", 0, ok ? "CONFIRMED" : "FAILED",
+                        "model " + settings.refreshDatasetId + " refresh " + status
+                                + (r.hasNonNull("serviceExceptionJson") ? ": " + r.path("serviceExceptionJson").asText() : ""), started);
+                if (!ok) {
+                    throw new IllegalStateException("Power BI refresh of model " + settings.refreshDatasetId + " ended " + status);
+                }
+                LOG.info("run={} Power BI model {} refreshed", runId, settings.refreshDatasetId);
+                return;
+            }
+            if (clock.now().isAfter(deadline)) {
+                state.note(runId, table, DESTINATION, "REFRESH", 0, "FAILED", "timed out after "
+                        + settings.refreshTimeoutSeconds + " s", started);
+                throw new IllegalStateException("Power BI refresh of model " + settings.refreshDatasetId + " did not finish within "
+                        + settings.refreshTimeoutSeconds + " s (powerbi.refresh-timeout-seconds)");
+            }
+            clock.sleep(wait);
+            wait = wait.multipliedBy(2).compareTo(Duration.ofSeconds(30)) > 0 ? Duration.ofSeconds(30) : wait.multipliedBy(2);
+        }
+    }
+
+    private static Object[] row(ResultSet rs, List<TargetColumn> cols) throws java.sql.SQLException {
+        Object[] r = new Object[cols.size()];
+        for (int i = 0; i < r.length; i++) {
+            Class<?> type = switch (cols.get(i).type()) {
+                case STRING, ENUM -> String.class;
+                case INT -> Integer.class;
+                case LONG -> Long.class;
+                case DECIMAL -> BigDecimal.class;
+                case BOOLEAN -> Boolean.class;
+                case DATE -> LocalDate.class;
+                case DATETIME -> OffsetDateTime.class;
+            };
+            r[i] = rs.getObject(i + 1, type);
+        }
+        return r;
+    }
+}

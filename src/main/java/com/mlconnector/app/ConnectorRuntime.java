@@ -135,7 +135,8 @@ public final class ConnectorRuntime implements AutoCloseable {
             sandboxValues.put("d365.client-id", Sandbox.CLIENT_ID);
             sandboxValues.put("d365.client-secret", Sandbox.CLIENT_SECRET);
             sandboxValues.put("powerbi.api-url", sandbox.powerBi().apiUrl());
-            sandboxValues.put("powerbi.workspace-id", Sandbox.WORKSPACE);
+            String workspace = props.apply("powerbi.workspace-id");
+            sandboxValues.put("powerbi.workspace-id", workspace == null || workspace.isBlank() ? Sandbox.WORKSPACE : workspace);
             effective = k -> sandboxValues.containsKey(k) ? sandboxValues.get(k) : props.apply(k);
             settings = ConnectorSettings.from(effective);
             ssl = ConnectorTls.context(SandboxTls.trustManager());

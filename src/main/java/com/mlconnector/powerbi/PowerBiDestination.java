@@ -42,8 +42,6 @@ import java.util.stream.Collectors;
  */
 public final class PowerBiDestination {
     public static final String DESTINATION = "powerbi";
-    /** Header: strings cut to 4,000 characters in this batch (recorded in the audit trail). */
-    public static final String TRUNCATED = "powerbiTruncated";
     private static final Logger LOG = LoggerFactory.getLogger(PowerBiDestination.class);
 
     private final PowerBiSettings settings;
@@ -136,7 +134,7 @@ public final class PowerBiDestination {
         d.delivered(send.size());
         LOG.info("run={} entity={} destination=powerbi batch={} rows={} posted to {}{}", sync.getRunId(), m.entitySet(),
                 b.sequence(), send.size(), m.table(), truncated == 0 ? "" : " (" + truncated + " strings cut to 4,000 characters)");
-        exchange.getMessage().setHeader(TRUNCATED, truncated);
+        exchange.getMessage().setHeader(com.mlconnector.sync.DeliveryRecorder.TRUNCATED, truncated);
         exchange.getMessage().setBody(send);
     }
 
@@ -195,7 +193,7 @@ public final class PowerBiDestination {
                 c.setAutoCommit(true);
             }
         }
-        state.adopt(m.table(), RunLedger.DESTINATION, DESTINATION, runId, rows, started);
+        state.adopt(m.table(), RunLedger.DESTINATION, DESTINATION, runId, rows, truncated, started);
         if (d != null) {
             d.delivered(rows);
         }

@@ -66,7 +66,7 @@ public final class PowerBiEmulator extends EmulatorServer {
     }
 
     public static final class Dataset {
-        final String id = UUID.randomUUID().toString();
+        final String id;
         final String name;
         final String retention;
         final boolean push;
@@ -76,7 +76,8 @@ public final class PowerBiEmulator extends EmulatorServer {
         final AtomicInteger pending = new AtomicInteger();
         final List<ObjectNode> refreshes = new ArrayList<>();
 
-        Dataset(String name, String retention, boolean push) {
+        Dataset(String id, String name, String retention, boolean push) {
+            this.id = id;
             this.name = name;
             this.retention = retention;
             this.push = push;
@@ -127,7 +128,11 @@ public final class PowerBiEmulator extends EmulatorServer {
 
     /** An import-mode model (fed from a database) that can be refreshed, as a report's model would be. */
     public String addImportModel(String name) {
-        Dataset d = new Dataset(name, "None", false);
+        return addImportModel(name, UUID.randomUUID().toString());
+    }
+
+    public String addImportModel(String name, String id) {
+        Dataset d = new Dataset(id, name, "None", false);
         datasets.put(d.id, d);
         return d.id;
     }
@@ -227,7 +232,7 @@ public final class PowerBiEmulator extends EmulatorServer {
             send(ex, 400, "application/json", error("InvalidRequest", "A dataset can have at most 75 tables"));
             return;
         }
-        Dataset d = new Dataset(body.path("name").asText(), retention, true);
+        Dataset d = new Dataset(UUID.randomUUID().toString(), body.path("name").asText(), retention, true);
         for (JsonNode t : body.path("tables")) {
             String problem = schema(d, t.path("name").asText(), t);
             if (problem != null) {

@@ -163,7 +163,7 @@ public final class DeliveryState {
      * After a destination's table was replaced with the full content of another's (the landing database): it holds
      * exactly what that one holds, so it takes over its key hashes and watermark, and nothing is in doubt any more.
      */
-    public void adopt(String table, String from, String to, String runId, int rows, Instant started) throws SQLException {
+    public void adopt(String table, String from, String to, String runId, int rows, int truncated, Instant started) throws SQLException {
         Transactions.inTransaction(db, c -> {
             for (String sql : new String[]{
                 "DELETE FROM delivered_key WHERE target_table = ? AND destination = ?",
@@ -187,7 +187,8 @@ public final class DeliveryState {
                     ps.executeUpdate();
                 }
             }
-            note(c, runId, table, to, "REPLACE", rows, "CONFIRMED", "replaced with the " + rows + " rows of " + from, started);
+            note(c, runId, table, to, "REPLACE", rows, "CONFIRMED", "replaced with the " + rows + " rows of " + from
+                    + (truncated == 0 ? "" : "; " + truncated + " strings cut to 4,000 characters"), started);
         });
     }
 

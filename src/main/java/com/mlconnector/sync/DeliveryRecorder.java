@@ -20,6 +20,8 @@ public final class DeliveryRecorder {
     public static final String STARTED = "batchStarted";
     /** Header on a replayed batch: the dead letter's batch id. */
     public static final String REPLAY_OF = "replayOf";
+    /** Header set by a destination that had to cut strings (Power BI's 4,000 characters): how many. */
+    public static final String TRUNCATED = "truncatedStrings";
 
     private final DeliveryState state;
     private final DeadLetters deadLetters;
@@ -41,8 +43,10 @@ public final class DeliveryRecorder {
             }
         }
         String replayOf = exchange.getMessage().getHeader(REPLAY_OF, String.class);
-        state.confirmed(b, destination, scopes, attempts(exchange), replayOf == null ? "ok" : "replay of " + replayOf,
-                started(exchange));
+        Integer truncated = exchange.getMessage().getHeader(TRUNCATED, Integer.class);
+        String answer = (replayOf == null ? "ok" : "replay of " + replayOf)
+                + (truncated == null || truncated == 0 ? "" : "; " + truncated + " strings cut to 4,000 characters");
+        state.confirmed(b, destination, scopes, attempts(exchange), answer, started(exchange));
         EntitySync sync = exchange.getProperty(RunLedger.SYNC, EntitySync.class);
         if (sync == null) {
             return; // a replay: no run to account for

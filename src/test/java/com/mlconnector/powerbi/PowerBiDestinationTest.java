@@ -1,0 +1,172 @@
+package com.mlconnector.powerbi;
+
+import com.mlconnector.app.ConnectorRuntime;
+import com.mlconnector.config.ConfigException;
+import com.mlconnector.sandbox.PowerBiEmulator;
+import com.mlconnector.support.TestConnector;
+import org.junit.jupiter.api.Test;
+
+import java.math.BigDecimal;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** End to end against the sandbox Power BI: both modes, the repair path, limits, 401 and 429. */
+class PowerBiDestinationTest {
+
+    private static Properties powerBi() {
+        Properties p = TestConnector.defaults();
+        p.setProperty("powerbi.enabled", "true");
+        p.setProperty("sandbox.fno.rows.GeneralJournalAccountEntries", "25000");
+        return p;
+    }
+
+    private static PowerBiEmulator.Table table(ConnectorRuntime rt, String name) {
+        return rt.sandbox().powerBi().dataset("ml-connector").table(name);
+    }
+
+    private static List<Map<String, Object>> audit(ConnectorRuntime rt, String table, String kind) throws Exception {
+        return TestConnector.query(rt, "SELECT * FROM batch_audit WHERE destination = 'powerbi' AND target_table = '"
+                + table + "' AND kind = '" + kind + "'");
+    }
+
+    @Test
+    void appendAndReplaceTablesMatchTheSourceAndAnUnchangedRunPostsNothing() throws Exception {
+        try (ConnectorRuntime rt = TestConnector.start(powerBi())) {
+            for (String t : List.of("GLEntries", "Invoices", "Vendors", "GLAccounts", "Customers")) {
+                rt.syncNow(t, "test");
+            }
+            PowerBiEmulator pb = rt.sandbox().powerBi();
+            assertThat(pb.dataset("ml-connector").table("Customers")).as("not a Power BI table").isNull();
+            assertThat(table(rt, "GLEntries").count()).isEqualTo(25_000);
+            assertThat(table(rt, "Invoices").count()).isEqualTo(4_500);
+            assertThat(table(rt, "Vendors").count()).isEqualTo(600);
+            assertThat(table(rt, "GLAccounts").count()).isEqualTo(150);
+            assertThat(table(rt, "GLEntries").columns()).containsEntry("AmountAccounting", "Decimal")
+                    .containsEntry("EntryRecId", "Int64").containsEntry("AccountingDate", "Datetime")
+                    .containsEntry("IsCredit", "Boolean").containsEntry("Company", "String").hasSize(19);
+            Map<String, Object> first = table(rt, "GLEntries").rows().get(0);
+            assertThat(first.get("EntryRecId")).isEqualTo(5637144576L);
+            assertThat((String) first.get("AccountingDate")).endsWith("T00:00:00Z");
+            assertThat(new BigDecimal(first.get("AmountAccounting").toString()).scale()).isLessThanOrEqualTo(4);
+            assertThat(audit(rt, "GLEntries", "UPSERT")).hasSize(3).allSatisfy(a -> assertThat(a.get("STATUS")).isEqualTo("CONFIRMED"));
+            assertThat(audit(rt, "Vendors", "REPLACE")).hasSize(1);
+
+            long posts = pb.rowPosts();
+            for (String t : List.of("GLEntries", "Invoices", "Vendors", "GLAccounts")) {
+                rt.syncNow(t, "test");
+            }
+            assertThat(pb.rowPosts()).as("nothing changed, nothing posted").isEqualTo(posts);
+            assertThat(pb.rateLimited()).isZero();
+        }
+    }
+
+    @Test
+    void anAppendTableGetsOnlyNewRowsAndIsReplacedWhenRowsChange() throws Exception {
+        try (ConnectorRuntime rt = TestConnector.start(powerBi())) {
+            rt.syncNow("GLEntries", "test");
+            rt.syncNow("Invoices", "test");
+            long posts = rt.sandbox().powerBi().rowPosts();
+
+            rt.sandbox().insert("GeneralJournalAccountEntries", Map.of("dataAreaId", "demf", "Text", "new entry"));
+            rt.syncNow("GLEntries", "test");
+            assertThat(rt.sandbox().powerBi().rowPosts()).isEqualTo(posts + 1);
+            assertThat(table(rt, "GLEntries").count()).isEqualTo(25_001);
+            assertThat(table(rt, "GLEntries").rows().get(25_000).get("Description")).isEqualTo("new entry");
+
+            // an invoice edited in F&O: a push table cannot update a row, so the table is replaced, exactly
+            rt.sandbox().update("VendorInvoiceHeaders", 4_499, Map.of("InvoiceDescription", "corrected"));
+            rt.syncNow("Invoices", "test");
+            assertThat(table(rt, "Invoices").count()).isEqualTo(4_500);
+            assertThat(table(rt, "Invoices").rows()).filteredOn(r -> "corrected".equals(r.get("Description"))).hasSize(1);
+            assertThat(audit(rt, "Invoices", "REPLACE")).hasSize(1);
+        }
+    }
+
+    @Test
+    void aReplaceTableFollowsDeletes() throws Exception {
+        try (ConnectorRuntime rt = TestConnector.start(powerBi())) {
+            rt.syncNow("Vendors", "test");
+            rt.sandbox().delete("VendorsV2", 3);
+            rt.sandbox().update("VendorsV2", 4, Map.of("VendorOrganizationName", "x".repeat(5_000)));
+            rt.syncNow("Vendors", "test");
+            assertThat(table(rt, "Vendors").count()).isEqualTo(599);
+            assertThat(table(rt, "Vendors").rows()).filteredOn(r -> "V-000004".equals(r.get("VendorAccount"))).isEmpty();
+            assertThat(table(rt, "Vendors").rows()).filteredOn(r -> "V-000005".equals(r.get("VendorAccount")))
+                    .singleElement().satisfies(r -> assertThat((String) r.get("VendorName")).hasSize(4_000));
+            assertThat(audit(rt, "Vendors", "REPLACE")).extracting(a -> (String) a.get("ANSWER"))
+                    .anySatisfy(a -> assertThat(a).contains("1 strings cut to 4,000 characters"));
+        }
+    }
+
+    @Test
+    void aTableLeftInDoubtByACrashIsReplacedOnTheNextRun() throws Exception {
+        Properties p = powerBi();
+        try (ConnectorRuntime rt = TestConnector.start(p)) {
+            rt.syncNow("GLEntries", "test");
+        }
+        // as if the process had died between a POST and its confirmation: the mark stays behind
+        p.setProperty("landing.jdbc-url", p.getProperty("landing.jdbc-url"));
+        try (ConnectorRuntime rt = TestConnector.start(p)) {
+            new com.mlconnector.state.DeliveryState(rt.landing().dataSource(), rt.landing().dialect())
+                    .markPending("crashed-batch", "GLEntries", "powerbi");
+            rt.syncNow("GLEntries", "test"); // a new Power BI (the sandbox restarted): the replace makes it whole
+            assertThat(table(rt, "GLEntries").count()).isEqualTo(25_000);
+            assertThat(audit(rt, "GLEntries", "REPLACE")).hasSize(1);
+            assertThat(TestConnector.query(rt, "SELECT * FROM pending_delivery")).isEmpty();
+        }
+    }
+
+    @Test
+    void throttlingAndExpiredTokensAreRetried() throws Exception {
+        try (ConnectorRuntime rt = TestConnector.start(powerBi())) {
+            rt.sandbox().powerBi().throttleNext(2);
+            rt.syncNow("GLEntries", "test");
+            assertThat(table(rt, "GLEntries").count()).isEqualTo(25_000);
+            long tokens = rt.tokens().acquisitions();
+            rt.sandbox().tokens().expireAll();
+            rt.sandbox().insert("GeneralJournalAccountEntries", Map.of("dataAreaId", "usmf"));
+            rt.syncNow("GLEntries", "test");
+            assertThat(table(rt, "GLEntries").count()).isEqualTo(25_001);
+            assertThat(rt.tokens().acquisitions()).isGreaterThanOrEqualTo(tokens + 2); // F&O's and Power BI's renewed
+        }
+    }
+
+    @Test
+    void aWorkspaceThePrincipalCannotReachIsExplained() throws Exception {
+        Properties p = powerBi();
+        p.setProperty("powerbi.workspace-id", "00000000-0000-0000-0000-000000000000");
+        try (ConnectorRuntime rt = TestConnector.start(p)) {
+            assertThatThrownBy(() -> rt.syncNow("Vendors", "test")).rootCause().isInstanceOf(ConfigException.class)
+                    .hasMessageContaining("Allow service principals to use Power BI APIs")
+                    .hasMessageContaining("Member or Contributor of the workspace");
+            // the landing database got its rows all the same
+            assertThat(TestConnector.count(rt, "Vendors")).isEqualTo(600);
+        }
+    }
+
+    @Test
+    void aModelIsRefreshedAfterDeliveryAndFollowedToItsEnd() throws Exception {
+        Properties p = powerBi();
+        String model = "8f7e6d5c-0000-4000-8000-00000000beef";
+        p.setProperty("powerbi.refresh-dataset-id", model);
+        p.setProperty("sandbox.time-scale", "20");
+        try (ConnectorRuntime rt = TestConnector.start(p)) {
+            rt.sandbox().powerBi().addImportModel("Finance model", model);
+            rt.syncNow("GLAccounts", "test");
+            assertThat(audit(rt, "GLAccounts", "REFRESH")).singleElement()
+                    .satisfies(a -> assertThat(a).containsEntry("STATUS", "CONFIRMED"));
+        }
+    }
+
+    @Test
+    void tooManyTablesAreRefusedAtStartUp() {
+        Properties p = powerBi();
+        p.setProperty("powerbi.tables", String.join(",", java.util.Collections.nCopies(76, "Vendors")));
+        assertThatThrownBy(() -> TestConnector.start(p)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("powerbi.tables names 76 tables; a Power BI dataset holds at most 75");
+    }
+}

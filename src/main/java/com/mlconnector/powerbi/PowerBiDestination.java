@@ -215,8 +215,12 @@ public final class PowerBiDestination {
                     return 0L;
                 }
             });
-            pacer.acquire(m.table(), part.size(), held);
-            client.postRows(ds, m.table(), body.json());
+            PushPacer.Permit permit = pacer.acquire(m.table(), part.size(), held);
+            try {
+                client.postRows(ds, m.table(), body.json());
+            } finally {
+                permit.sent();
+            }
             tableRows.merge(m.table(), (long) part.size(), Long::sum);
             truncated += body.truncated();
         }

@@ -20,9 +20,9 @@ public final class PushPacer {
 
     private final PacingClock clock;
     private final PowerBiSettings limits;
-    private final Deque<Instant> posts = new ArrayDeque<>();
-    private final Deque<Object[]> rows = new ArrayDeque<>();
-    private final Map<String, Deque<Instant>> tablePosts = new HashMap<>();
+    private final Deque<Permit> posts = new ArrayDeque<>();
+    private final Deque<Permit> rows = new ArrayDeque<>();
+    private final Map<String, Deque<Permit>> tablePosts = new HashMap<>();
     private long waitedMillis;
 
     public PushPacer(PacingClock clock, PowerBiSettings limits) {
@@ -30,18 +30,37 @@ public final class PushPacer {
         this.limits = limits;
     }
 
+    /**
+     * A POST counted against the limits. It counts from when it was sent until {@link #sent()} moves it to when the
+     * answer came: Power BI counts it from when it received it, which lies in between, so the window never closes
+     * early on our side.
+     */
+    public final class Permit {
+        private volatile Instant at;
+        private final long rows;
+
+        private Permit(Instant at, long rows) {
+            this.at = at;
+            this.rows = rows;
+        }
+
+        public void sent() {
+            at = clock.now();
+        }
+    }
+
     /** Waits until a POST of {@code n} rows to a table now holding {@code tableRows} rows is within the limits. */
-    public void acquire(String table, int n, long tableRows) throws InterruptedException {
+    public Permit acquire(String table, int n, long tableRows) throws InterruptedException {
         while (true) {
             Duration wait;
             synchronized (this) {
                 wait = waitFor(table, n, tableRows);
                 if (wait == null) {
-                    Instant now = clock.now();
-                    posts.addLast(now);
-                    rows.addLast(new Object[]{now, (long) n});
-                    tablePosts.computeIfAbsent(table, t -> new ArrayDeque<>()).addLast(now);
-                    return;
+                    Permit p = new Permit(clock.now(), n);
+                    posts.addLast(p);
+                    rows.addLast(p);
+                    tablePosts.computeIfAbsent(table, t -> new ArrayDeque<>()).addLast(p);
+                    return p;
                 }
                 waitedMillis += wait.toMillis();
             }
@@ -58,34 +77,34 @@ public final class PushPacer {
         Instant now = clock.now();
         Instant minuteAgo = now.minusSeconds(60).minus(MARGIN);
         Instant hourAgo = now.minusSeconds(3600).minus(MARGIN);
-        while (!posts.isEmpty() && posts.peekFirst().isBefore(minuteAgo)) {
+        while (!posts.isEmpty() && posts.peekFirst().at.isBefore(minuteAgo)) {
             posts.pollFirst();
         }
-        while (!rows.isEmpty() && ((Instant) rows.peekFirst()[0]).isBefore(hourAgo)) {
+        while (!rows.isEmpty() && rows.peekFirst().at.isBefore(hourAgo)) {
             rows.pollFirst();
         }
         if (posts.size() >= limits.postsPerMinute) {
-            return Duration.between(minuteAgo, posts.peekFirst()).plusMillis(1);
+            return Duration.between(minuteAgo, posts.peekFirst().at).plusMillis(1);
         }
         long inHour = 0;
-        for (Object[] e : rows) {
-            inHour += (Long) e[1];
+        for (Permit e : rows) {
+            inHour += e.rows;
         }
         if (inHour + n > limits.rowsPerHour) {
             long freed = 0;
-            for (Object[] e : rows) {
-                freed += (Long) e[1];
+            for (Permit e : rows) {
+                freed += e.rows;
                 if (inHour - freed + n <= limits.rowsPerHour) {
-                    return Duration.between(hourAgo, (Instant) e[0]).plusMillis(1);
+                    return Duration.between(hourAgo, e.at).plusMillis(1);
                 }
             }
         }
-        Deque<Instant> tp = tablePosts.computeIfAbsent(table, t -> new ArrayDeque<>());
-        while (!tp.isEmpty() && tp.peekFirst().isBefore(hourAgo)) {
+        Deque<Permit> tp = tablePosts.computeIfAbsent(table, t -> new ArrayDeque<>());
+        while (!tp.isEmpty() && tp.peekFirst().at.isBefore(hourAgo)) {
             tp.pollFirst();
         }
         if (tableRows >= limits.largeTableRows && tp.size() >= limits.postsPerHourLargeTable) {
-            return Duration.between(hourAgo, tp.peekFirst()).plusMillis(1);
+            return Duration.between(hourAgo, tp.peekFirst().at).plusMillis(1);
         }
         return null;
     }

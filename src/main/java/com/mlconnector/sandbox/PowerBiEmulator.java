@@ -98,6 +98,7 @@ public final class PowerBiEmulator extends EmulatorServer {
     private final AtomicLong rateLimited = new AtomicLong();
     private final AtomicLong rowPosts = new AtomicLong();
     private volatile boolean principalsAllowed = true;
+    private final List<Object[]> postLog = java.util.Collections.synchronizedList(new ArrayList<>());
 
     public PowerBiEmulator(int port, SandboxTokens tokens, String workspace, PacingClock clock, Limits limits, boolean keepRows) {
         super(port);
@@ -119,6 +120,12 @@ public final class PowerBiEmulator extends EmulatorServer {
     public long rateLimited() { return rateLimited.get(); }
     public long rowPosts() { return rowPosts.get(); }
     public void throttleNext(int n) { forced429.set(n); }
+    /** Every accepted POST rows request: when (sandbox time) and how many rows. */
+    public List<Object[]> postLog() {
+        synchronized (postLog) {
+            return new ArrayList<>(postLog);
+        }
+    }
     /** As if the tenant admin had not allowed service principals to use Power BI APIs. */
     public void allowServicePrincipals(boolean allowed) { principalsAllowed = allowed; }
 
@@ -348,6 +355,7 @@ public final class PowerBiEmulator extends EmulatorServer {
                 }
             }
             rowPosts.incrementAndGet();
+            postLog.add(new Object[]{clock.now(), rows.size()});
             send(ex, 200, "application/json", "{}");
         } finally {
             d.pending.decrementAndGet();

@@ -50,6 +50,13 @@ public final class ConnectorChecks {
                 return "readable";
             }));
         }
+        if (rt.powerBiSettings().enabled) {
+            results.add(check("Power BI workspace " + rt.powerBiSettings().workspaceId + " at " + rt.powerBiSettings().apiUrl, () -> {
+                String id = rt.powerBi().client().findDataset(rt.powerBiSettings().datasetName);
+                return id == null ? "reachable; dataset '" + rt.powerBiSettings().datasetName + "' will be created on the first run"
+                        : "reachable; dataset '" + rt.powerBiSettings().datasetName + "' is " + id;
+            }));
+        }
         results.add(check("Landing database writable (" + ConnectorRuntime.redactJdbc(rt.settings().landingJdbcUrl) + ")", () -> {
             try (Connection c = rt.landing().dataSource().getConnection()) {
                 c.setAutoCommit(false);
@@ -77,6 +84,9 @@ public final class ConnectorChecks {
         } catch (Exception e) {
             Throwable t = e;
             String msg = t.getMessage();
+            if (t instanceof com.mlconnector.config.ConfigException) {
+                return new Result(name, false, msg);
+            }
             if (t instanceof org.apache.camel.http.base.HttpOperationFailedException h) {
                 msg = "HTTP " + h.getStatusCode() + (h.getResponseBody() == null ? "" : " " + h.getResponseBody()
                         .substring(0, Math.min(300, h.getResponseBody().length())));

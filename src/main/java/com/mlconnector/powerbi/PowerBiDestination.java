@@ -65,6 +65,10 @@ public final class PowerBiDestination {
         this.mappings = mappings;
     }
 
+    public PowerBiClient client() {
+        return client;
+    }
+
     /** Does the entity of this run go to Power BI? (the route's filter) */
     public boolean takes(Exchange exchange) {
         EntitySync sync = exchange.getProperty(RunLedger.SYNC, EntitySync.class);

@@ -57,6 +57,13 @@ public final class ConnectorChecks {
                         : "reachable; dataset '" + rt.powerBiSettings().datasetName + "' is " + id;
             }));
         }
+        if (rt.databricksSettings().enabled) {
+            results.add(check("Databricks warehouse " + rt.databricksSettings().warehouseId + " at " + rt.databricksSettings().host
+                    + " (" + rt.databricksSettings().catalog + "." + rt.databricksSettings().schema + ")", () -> {
+                rt.databricksClient().execute("SELECT 1", java.util.List.of());
+                return "token and statement execution work";
+            }));
+        }
         results.add(check("Landing database writable (" + ConnectorRuntime.redactJdbc(rt.settings().landingJdbcUrl) + ")", () -> {
             try (Connection c = rt.landing().dataSource().getConnection()) {
                 c.setAutoCommit(false);

@@ -3,6 +3,10 @@ package com.mlconnector.app;
 import com.mlconnector.config.ConfigException;
 import com.mlconnector.config.ConnectorSettings;
 import com.mlconnector.config.Secrets;
+import com.mlconnector.databricks.DatabricksClient;
+import com.mlconnector.databricks.DatabricksDestination;
+import com.mlconnector.databricks.DatabricksSettings;
+import com.mlconnector.databricks.DatabricksTokens;
 import com.mlconnector.entra.EntraTokenProvider;
 import com.mlconnector.fno.FnoClient;
 import com.mlconnector.http.ConnectorTls;
@@ -63,6 +67,9 @@ public final class ConnectorRuntime implements AutoCloseable {
     private DeadLetters deadLetters;
     private PowerBiSettings powerBiSettings;
     private PowerBiDestination powerBi;
+    private DatabricksSettings databricksSettings;
+    private DatabricksDestination databricks;
+    private DatabricksClient databricksClient;
 
     private ConnectorRuntime(RuntimeOptions options) {
         this.options = options;
@@ -135,6 +142,15 @@ public final class ConnectorRuntime implements AutoCloseable {
             sandboxValues.put("d365.client-id", Sandbox.CLIENT_ID);
             sandboxValues.put("d365.client-secret", Sandbox.CLIENT_SECRET);
             sandboxValues.put("powerbi.api-url", sandbox.powerBi().apiUrl());
+            sandboxValues.put("databricks.host", sandbox.databricks().baseUrl());
+            sandboxValues.put("databricks.client-id", Sandbox.DATABRICKS_CLIENT);
+            sandboxValues.put("databricks.client-secret", Sandbox.CLIENT_SECRET);
+            sandboxValues.put("databricks.warehouse-id", Sandbox.DATABRICKS_WAREHOUSE);
+            sandboxValues.put("databricks.catalog", "main");
+            sandboxValues.put("databricks.schema", "finance");
+            if (props.apply("databricks.job-id") == null) {
+                sandboxValues.put("databricks.job-id", String.valueOf(Sandbox.DATABRICKS_JOB));
+            }
             String workspace = props.apply("powerbi.workspace-id");
             sandboxValues.put("powerbi.workspace-id", workspace == null || workspace.isBlank() ? Sandbox.WORKSPACE : workspace);
             effective = k -> sandboxValues.containsKey(k) ? sandboxValues.get(k) : props.apply(k);
@@ -161,6 +177,10 @@ public final class ConnectorRuntime implements AutoCloseable {
         Map<String, java.util.function.Predicate<EntityMapping>> destinations = new LinkedHashMap<>();
         destinations.put(RunLedger.DESTINATION, m -> true);
         destinations.put(PowerBiDestination.DESTINATION, m -> powerBiSettings.takes(m.table()));
+        databricksSettings = new DatabricksSettings(effective, sandbox != null);
+        destinations.put(DatabricksDestination.DESTINATION, m -> databricksSettings.takes(m.table()));
+        DatabricksClient databricksClient = databricksSettings.enabled ? new DatabricksClient(databricksSettings,
+                new DatabricksTokens(databricksSettings.host, databricksSettings.clientId, databricksSettings.clientSecret, ssl), ssl) : null;
         for (String t : powerBiSettings.enabled ? powerBiSettings.tables : List.<String>of()) {
             try {
                 mappings.get(t); // a Power BI table must be a mapped entity
@@ -189,6 +209,9 @@ public final class ConnectorRuntime implements AutoCloseable {
         Map<String, Object> beans = new LinkedHashMap<>();
         beans.put("retryPolicy", new RetryPolicy(settings.retry, Clock.systemUTC(), sandbox != null ? sandbox.timeScale() : 1.0));
         beans.put("powerbi", powerBi);
+        this.databricksClient = databricksClient;
+        databricks = new DatabricksDestination(databricksSettings, databricksClient, state);
+        beans.put("databricks", databricks);
         beans.put("changes", changes);
         beans.put("runLedger", ledger);
         beans.put("fnoPages", new FnoPages(fno, settings));
@@ -249,6 +272,8 @@ public final class ConnectorRuntime implements AutoCloseable {
     public DeadLetters deadLetters() { return deadLetters; }
     public PowerBiDestination powerBi() { return powerBi; }
     public PowerBiSettings powerBiSettings() { return powerBiSettings; }
+    public DatabricksSettings databricksSettings() { return databricksSettings; }
+    public DatabricksClient databricksClient() { return databricksClient; }
 
     @Override
     public void close() {

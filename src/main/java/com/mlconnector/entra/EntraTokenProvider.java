@@ -82,6 +82,21 @@ public final class EntraTokenProvider {
         return acquire(scope, true);
     }
 
+    /** This provider's tokens for one scope, as a {@link com.mlconnector.http.TokenSource}. */
+    public com.mlconnector.http.TokenSource forScope(String scope) {
+        return new com.mlconnector.http.TokenSource() {
+            @Override
+            public String token() {
+                return EntraTokenProvider.this.token(scope);
+            }
+
+            @Override
+            public String renewAfterUnauthorized(String rejected) {
+                return EntraTokenProvider.this.renewAfterUnauthorized(scope, rejected);
+            }
+        };
+    }
+
     /** How many tokens this provider obtained from Entra ID (for metrics and tests). */
     public long acquisitions() {
         return acquisitions.get();

@@ -26,7 +26,7 @@ public final class FnoClient {
 
     public FnoClient(String d365Url, EntraTokenProvider tokens, SSLContext ssl, Duration requestTimeout, Duration firstRequestTimeout) {
         this.base = d365Url;
-        this.http = new BearerHttp("F&O", "d365.url", URI.create(d365Url), d365Url + "/.default", tokens, ssl);
+        this.http = new BearerHttp("F&O", "d365.url", URI.create(d365Url), tokens.forScope(d365Url + "/.default"), ssl);
         this.requestTimeout = requestTimeout;
         this.firstRequestTimeout = firstRequestTimeout;
     }

@@ -1,6 +1,5 @@
 package com.mlconnector.http;
 
-import com.mlconnector.entra.EntraTokenProvider;
 import com.mlconnector.fno.ForeignHostException;
 import org.apache.camel.http.base.HttpOperationFailedException;
 import org.slf4j.Logger;
@@ -30,8 +29,7 @@ public final class BearerHttp {
     private static final Logger LOG = LoggerFactory.getLogger(BearerHttp.class);
 
     private final URI base;
-    private final String scope;
-    private final EntraTokenProvider tokens;
+    private final TokenSource tokens;
     private final HttpClient http;
     private final String service;
     private final String setting;
@@ -40,11 +38,10 @@ public final class BearerHttp {
      * @param service what to call it in messages ("F&O")
      * @param setting the property that configures {@code base} ("d365.url"), named when a foreign link is refused
      */
-    public BearerHttp(String service, String setting, URI base, String scope, EntraTokenProvider tokens, SSLContext ssl) {
+    public BearerHttp(String service, String setting, URI base, TokenSource tokens, SSLContext ssl) {
         this.service = service;
         this.setting = setting;
         this.base = base;
-        this.scope = scope;
         this.tokens = tokens;
         this.http = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
@@ -59,12 +56,12 @@ public final class BearerHttp {
     public InputStream send(HttpRequest.Builder request) throws IOException, HttpOperationFailedException {
         HttpRequest plain = request.copy().build();
         requireOwnHost(plain.uri());
-        String token = tokens.token(scope);
+        String token = tokens.token();
         HttpResponse<InputStream> response = exchange(request.copy(), token);
         if (response.statusCode() == 401) {
             response.body().close();
             LOG.info("{} answered 401 for {}: renewing the token and trying once more", service, plain.uri().getPath());
-            response = exchange(request.copy(), tokens.renewAfterUnauthorized(scope, token));
+            response = exchange(request.copy(), tokens.renewAfterUnauthorized(token));
         }
         int status = response.statusCode();
         if (status >= 200 && status < 300) {

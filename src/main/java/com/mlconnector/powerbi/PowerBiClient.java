@@ -24,7 +24,7 @@ public final class PowerBiClient {
     private final String workspace;
 
     public PowerBiClient(PowerBiSettings s, EntraTokenProvider tokens, SSLContext ssl) {
-        this.http = new BearerHttp("Power BI", "powerbi.api-url", URI.create(s.apiUrl), PowerBiSettings.SCOPE, tokens, ssl);
+        this.http = new BearerHttp("Power BI", "powerbi.api-url", URI.create(s.apiUrl), tokens.forScope(PowerBiSettings.SCOPE), ssl);
         this.workspace = s.workspaceId;
         this.groupUrl = s.apiUrl + "/groups/" + enc(s.workspaceId);
     }

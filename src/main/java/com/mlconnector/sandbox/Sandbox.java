@@ -20,6 +20,9 @@ public final class Sandbox implements AutoCloseable {
     public static final String CLIENT_ID = "sandbox-client";
     /** Not a secret: it only opens the in-process emulator, and is never used against a real tenant. */
     public static final String CLIENT_SECRET = "sandbox-secret";
+    public static final String DATABRICKS_CLIENT = "sandbox-databricks-sp";
+    public static final String DATABRICKS_WAREHOUSE = "sandbox-warehouse";
+    public static final long DATABRICKS_JOB = 7001;
     public static final List<String> COMPANIES = List.of("usmf", "demf", "gbsi");
 
     /** Default sizes: small enough to sync in seconds, wide enough to page and batch. */
@@ -35,16 +38,18 @@ public final class Sandbox implements AutoCloseable {
     private final EntraEmulator entra;
     private final FnoEmulator fno;
     private final PowerBiEmulator powerBi;
+    private final DatabricksEmulator databricks;
     private final Map<String, FnoDataSet> data;
     private final PacingClock clock;
     private final double timeScale;
 
     private Sandbox(SandboxTokens tokens, EntraEmulator entra, FnoEmulator fno, PowerBiEmulator powerBi,
-                    Map<String, FnoDataSet> data, PacingClock clock, double timeScale) {
+                    DatabricksEmulator databricks, Map<String, FnoDataSet> data, PacingClock clock, double timeScale) {
         this.tokens = tokens;
         this.entra = entra;
         this.fno = fno;
         this.powerBi = powerBi;
+        this.databricks = databricks;
         this.data = data;
         this.clock = clock;
         this.timeScale = timeScale;
@@ -83,10 +88,12 @@ public final class Sandbox implements AutoCloseable {
                 pb.postsPerHourLargeTable(), pb.largeTableRows(), pb.pendingPosts(), pb.fifoRows(), pb.maxRowsNoRetention()),
                 Boolean.parseBoolean(or(setting, "sandbox.powerbi.keep-rows", "true")));
         entra.registerAudience(PowerBiEmulator.AUDIENCE);
-        LOG.info("Sandbox started: Entra ID at {}, F&O at {} ({} legal entities, {} entities), Power BI at {}{}",
-                entra.baseUrl(), fno.baseUrl(), COMPANIES.size(), data.size(), powerBi.apiUrl(),
+        DatabricksEmulator databricks = new DatabricksEmulator(Integer.parseInt(or(setting, "sandbox.databricks.port", "0")),
+                tokens, DATABRICKS_CLIENT, CLIENT_SECRET, DATABRICKS_WAREHOUSE, "main", "finance");
+        LOG.info("Sandbox started: Entra ID at {}, F&O at {} ({} legal entities, {} entities), Power BI at {}, Databricks at {}{}",
+                entra.baseUrl(), fno.baseUrl(), COMPANIES.size(), data.size(), powerBi.apiUrl(), databricks.baseUrl(),
                 scale == 1 ? "" : " (time runs " + scale + "x)");
-        return new Sandbox(tokens, entra, fno, powerBi, data, clock, scale);
+        return new Sandbox(tokens, entra, fno, powerBi, databricks, data, clock, scale);
     }
 
     private static String or(Function<String, String> setting, String key, String fallback) {
@@ -98,6 +105,7 @@ public final class Sandbox implements AutoCloseable {
     public String authorityHost() { return entra.baseUrl(); }
     public FnoEmulator fno() { return fno; }
     public PowerBiEmulator powerBi() { return powerBi; }
+    public DatabricksEmulator databricks() { return databricks; }
     /** The sandbox's time (scaled by sandbox.time-scale), shared with the connector's pacing. */
     public PacingClock clock() { return clock; }
     public double timeScale() { return timeScale; }
@@ -142,6 +150,7 @@ public final class Sandbox implements AutoCloseable {
 
     @Override
     public void close() {
+        databricks.close();
         powerBi.close();
         fno.close();
         entra.close();

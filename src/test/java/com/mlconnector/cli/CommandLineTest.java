@@ -108,14 +108,14 @@ class CommandLineTest {
         assertThat(run("check")).isZero();
         assertThat(out.toString()).contains("OK    Entra ID token for F&O").contains("OK    F&O $metadata")
                 .contains("OK    F&O entity GeneralJournalAccountEntries").contains("OK    Landing database writable")
-                .contains("OK    Power BI workspace").contains("All 12 checks passed.");
+                .contains("OK    Power BI workspace").contains("OK    Databricks warehouse").contains("All 13 checks passed.");
 
         Path vendors = dir.resolve("mappings/vendors.yaml");
         Files.writeString(vendors, Files.readString(vendors).replace("source: VendorGroupId", "source: VendorGroupIdentifier"));
         out.getBuffer().setLength(0);
         assertThat(run("check")).isEqualTo(1);
         assertThat(out.toString()).contains("FAIL  F&O entity VendorsV2").contains("HTTP 400")
-                .contains("VendorGroupIdentifier").contains("1 of 12 checks failed.");
+                .contains("VendorGroupIdentifier").contains("1 of 13 checks failed.");
     }
 
     @Test

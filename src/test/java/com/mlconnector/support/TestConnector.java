@@ -27,7 +27,8 @@ public final class TestConnector {
         p.setProperty("retry.initial-backoff-ms", "50");
         p.setProperty("retry.max-backoff-ms", "200");
         p.setProperty("retry.default-retry-after-seconds", "1");
-        p.setProperty("powerbi.enabled", "false"); // Power BI tests switch it on
+        p.setProperty("powerbi.enabled", "false"); // Power BI and Databricks tests switch them on
+        p.setProperty("databricks.enabled", "false");
         return p;
     }
 

@@ -1,0 +1,105 @@
+package com.mlconnector.databricks;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.mlconnector.http.BearerHttp;
+import com.mlconnector.http.TokenSource;
+import org.apache.camel.http.base.HttpOperationFailedException;
+
+import javax.net.ssl.SSLContext;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * The SQL Statement Execution API and Jobs run-now. A statement is submitted with a wait timeout; if it is still
+ * PENDING or RUNNING then, it is polled with backoff until SUCCEEDED, FAILED or CANCELED, and cancelled when the
+ * connector's own timeout passes. A failure carries the warehouse's error text.
+ */
+public final class DatabricksClient {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** A named parameter: the value as text (null for NULL) and its SQL type. */
+    public record Param(String name, String value, String type) {
+    }
+
+    private final BearerHttp http;
+    private final DatabricksSettings settings;
+
+    public DatabricksClient(DatabricksSettings settings, TokenSource tokens, SSLContext ssl) {
+        this.settings = settings;
+        this.http = new BearerHttp("Databricks", "databricks.host", URI.create(settings.host), tokens, ssl);
+    }
+
+    /** Runs a statement to its end; returns its result rows (empty for statements without one). */
+    public List<List<String>> execute(String statement, List<Param> params) throws Exception {
+        ObjectNode req = JSON.createObjectNode()
+                .put("warehouse_id", settings.warehouseId).put("statement", statement)
+                .put("catalog", settings.catalog).put("schema", settings.schema)
+                .put("wait_timeout", settings.waitTimeoutSeconds + "s").put("on_wait_timeout", "CONTINUE");
+        ArrayNode ps = req.putArray("parameters");
+        for (Param p : params) {
+            ObjectNode n = ps.addObject().put("name", p.name()).put("type", p.type());
+            if (p.value() != null) {
+                n.put("value", p.value());
+            }
+        }
+        JsonNode s = JSON.readTree(http.sendForText(HttpRequest.newBuilder(URI.create(settings.host + "/api/2.0/sql/statements"))
+                .timeout(Duration.ofSeconds(90)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(req.toString()))));
+        String id = s.path("statement_id").asText();
+        Instant deadline = Instant.now().plusSeconds(settings.statementTimeoutSeconds);
+        long wait = 200;
+        while (!terminal(s)) {
+            if (Instant.now().isAfter(deadline)) {
+                http.sendForText(HttpRequest.newBuilder(URI.create(settings.host + "/api/2.0/sql/statements/" + id + "/cancel"))
+                        .POST(HttpRequest.BodyPublishers.noBody()));
+                throw new StatementFailedException("statement " + id + " did not finish within "
+                        + settings.statementTimeoutSeconds + " s (databricks.statement-timeout-seconds); cancelled");
+            }
+            Thread.sleep(wait);
+            wait = Math.min(wait * 2, 5_000);
+            s = JSON.readTree(http.sendForText(HttpRequest.newBuilder(URI.create(settings.host + "/api/2.0/sql/statements/" + id)).GET()));
+        }
+        String state = s.path("status").path("state").asText();
+        if (!state.equals("SUCCEEDED")) {
+            throw new StatementFailedException("Databricks statement " + id + " " + state + ": "
+                    + s.path("status").path("error").path("message").asText("(no message)"));
+        }
+        List<List<String>> rows = new java.util.ArrayList<>();
+        for (JsonNode r : s.path("result").path("data_array")) {
+            List<String> row = new java.util.ArrayList<>();
+            r.forEach(v -> row.add(v.isNull() ? null : v.asText()));
+            rows.add(row);
+        }
+        return rows;
+    }
+
+    /** Starts the job; the same idempotency token returns the run it started before. */
+    public long runNow(long jobId, String idempotencyToken) throws IOException, HttpOperationFailedException {
+        String body = JSON.createObjectNode().put("job_id", jobId).put("idempotency_token", idempotencyToken).toString();
+        return JSON.readTree(http.sendForText(HttpRequest.newBuilder(URI.create(settings.host + "/api/2.2/jobs/run-now"))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)))).path("run_id").asLong();
+    }
+
+    public JsonNode run(long runId) throws IOException, HttpOperationFailedException {
+        return JSON.readTree(http.sendForText(HttpRequest.newBuilder(URI.create(settings.host + "/api/2.2/jobs/runs/get?run_id=" + runId)).GET()));
+    }
+
+    private static boolean terminal(JsonNode s) {
+        String state = s.path("status").path("state").asText();
+        return state.equals("SUCCEEDED") || state.equals("FAILED") || state.equals("CANCELED") || state.equals("CLOSED");
+    }
+
+    /** The warehouse refused or failed a statement; its message is the warehouse's. Not retried. */
+    public static final class StatementFailedException extends RuntimeException {
+        public StatementFailedException(String message) {
+            super(message);
+        }
+    }
+}

@@ -1,0 +1,117 @@
+package com.mlconnector.databricks;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.mlconnector.mapping.EntityMapping;
+import com.mlconnector.mapping.TargetColumn;
+import com.mlconnector.state.DeliveryState;
+import com.mlconnector.sync.Batch;
+import com.mlconnector.sync.DestinationRun;
+import com.mlconnector.sync.EntitySync;
+import com.mlconnector.sync.RunLedger;
+import org.apache.camel.Exchange;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The Databricks destination (route bean {@code databricks}): one Delta table per mapped entity in a Unity Catalog
+ * schema, created from the mapping and widened when it gains columns; batches upserted by the natural key with
+ * MERGE (re-running one changes nothing), deletes applied as DELETE or a soft-delete flag; after a run that landed
+ * rows, the configured Job is started with an idempotency token derived from the run, so a retried trigger returns
+ * the same run.
+ */
+public final class DatabricksDestination {
+    public static final String DESTINATION = "databricks";
+    private static final Logger LOG = LoggerFactory.getLogger(DatabricksDestination.class);
+
+    private final DatabricksSettings settings;
+    private final DatabricksClient client;
+    private final DeliveryState state;
+    private final Set<String> ready = ConcurrentHashMap.newKeySet();
+
+    public DatabricksDestination(DatabricksSettings settings, DatabricksClient client, DeliveryState state) {
+        this.settings = settings;
+        this.client = client;
+        this.state = state;
+    }
+
+    public boolean takes(Exchange exchange) {
+        EntitySync sync = exchange.getProperty(RunLedger.SYNC, EntitySync.class);
+        return settings.takes(sync.getMapping().table());
+    }
+
+    /** Creates the table if missing and adds the columns the mapping gained (once per table and process). */
+    void ensureTable(EntityMapping m) throws Exception {
+        if (ready.contains(m.table())) {
+            return;
+        }
+        client.execute(DatabricksSql.createTable(m, settings.softDelete), List.of());
+        Set<String> existing = new HashSet<>();
+        for (List<String> row : client.execute("SHOW COLUMNS IN " + DatabricksSql.q(m.table()), List.of())) {
+            existing.add(row.get(0).toLowerCase(Locale.ROOT));
+        }
+        List<TargetColumn> missing = m.columns().stream().filter(c -> !existing.contains(c.name().toLowerCase(Locale.ROOT))).toList();
+        if (!missing.isEmpty()) {
+            LOG.info("Databricks table {} gains columns {} (mapping changed)", m.table(), missing.stream().map(TargetColumn::name).toList());
+            client.execute(DatabricksSql.addColumns(m, missing), List.of());
+        }
+        ready.add(m.table());
+    }
+
+    /** Upserts (or deletes) the body's rows; the body stays as it is, for the record of what was confirmed. */
+    public void write(Exchange exchange) throws Exception {
+        Batch b = exchange.getMessage().getBody(Batch.class);
+        EntityMapping m = b.mapping();
+        ensureTable(m);
+        List<DatabricksSql.Stmt> statements = b.kind() == Batch.Kind.DELETE
+                ? DatabricksSql.delete(m, b.rows(), settings.rowsPerStatement, settings.softDelete)
+                : DatabricksSql.merge(m, b.rows(), settings.rowsPerStatement, settings.softDelete);
+        for (DatabricksSql.Stmt s : statements) {
+            client.execute(s.text(), s.params());
+        }
+        EntitySync sync = exchange.getProperty(RunLedger.SYNC, EntitySync.class);
+        if (sync != null) {
+            DestinationRun d = sync.destination(DESTINATION);
+            d.delivered(b.size());
+            LOG.info("run={} entity={} destination=databricks batch={} rows={} {} in {} statement(s)", sync.getRunId(),
+                    m.entitySet(), b.sequence(), b.size(), b.kind() == Batch.Kind.DELETE ? "deleted" : "merged", statements.size());
+        }
+    }
+
+    /** After a run that landed rows: the Job, started once per run whatever the retries. */
+    public void finish(Exchange exchange) throws Exception {
+        EntitySync sync = exchange.getProperty(RunLedger.SYNC, EntitySync.class);
+        DestinationRun d = sync.destination(DESTINATION);
+        if (settings.jobId == null || d.deliveredRows() == 0) {
+            return;
+        }
+        Instant started = Instant.now();
+        String token = "ml-connector-" + sync.getRunId();
+        long runId = client.runNow(settings.jobId, token);
+        String outcome = "job " + settings.jobId + " run " + runId + " started (idempotency token " + token + ")";
+        if (settings.followJob) {
+            JsonNode run;
+            long wait = 1000;
+            do {
+                Thread.sleep(wait);
+                wait = Math.min(wait * 2, 30_000);
+                run = client.run(runId);
+            } while (!"TERMINATED".equals(run.path("state").path("life_cycle_state").asText())
+                    && !"INTERNAL_ERROR".equals(run.path("state").path("life_cycle_state").asText()));
+            String result = run.path("state").path("result_state").asText("UNKNOWN");
+            outcome += ", ended " + result;
+            if (!"SUCCESS".equals(result)) {
+                state.note(sync.getRunId(), sync.getMapping().table(), DESTINATION, "JOB", 0, "FAILED", outcome, started);
+                throw new IllegalStateException("Databricks " + outcome);
+            }
+        }
+        state.note(sync.getRunId(), sync.getMapping().table(), DESTINATION, "JOB", 0, "CONFIRMED", outcome, started);
+        LOG.info("run={} entity={} destination=databricks {}", sync.getRunId(), sync.getEntity(), outcome);
+    }
+}

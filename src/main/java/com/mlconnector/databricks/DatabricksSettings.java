@@ -1,0 +1,86 @@
+package com.mlconnector.databricks;
+
+import com.mlconnector.config.ConfigException;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.Function;
+
+/** The Databricks destination's settings ({@code databricks.*}). */
+public final class DatabricksSettings {
+    public final boolean enabled;
+    public final String host;
+    public final String clientId;
+    public final String clientSecret;
+    public final String warehouseId;
+    public final String catalog;
+    public final String schema;
+    public final Long jobId;
+    public final boolean followJob;
+    /** null: every mapped table. */
+    public final List<String> tables;
+    public final boolean softDelete;
+    public final int rowsPerStatement;
+    public final int statementTimeoutSeconds;
+    /** How long a submit waits for the statement before polling: 0, or 5 to 50 seconds (the API's rule). */
+    public final int waitTimeoutSeconds;
+
+    public DatabricksSettings(Function<String, String> p, boolean sandbox) {
+        String h = trim(p.apply("databricks.host"));
+        String en = trim(p.apply("databricks.enabled"));
+        this.enabled = en == null ? (sandbox || h != null) : Boolean.parseBoolean(en);
+        this.host = h == null ? null : (h.endsWith("/") ? h.substring(0, h.length() - 1) : h);
+        this.clientId = trim(p.apply("databricks.client-id"));
+        this.clientSecret = trim(p.apply("databricks.client-secret"));
+        this.warehouseId = trim(p.apply("databricks.warehouse-id"));
+        this.catalog = or(p, "databricks.catalog", "main");
+        this.schema = or(p, "databricks.schema", "finance");
+        String job = trim(p.apply("databricks.job-id"));
+        try {
+            this.jobId = job == null ? null : Long.parseLong(job);
+        } catch (NumberFormatException e) {
+            throw new ConfigException("databricks.job-id must be a number, got '" + job + "'");
+        }
+        this.followJob = Boolean.parseBoolean(or(p, "databricks.follow-job", "false"));
+        String t = trim(p.apply("databricks.tables"));
+        this.tables = t == null ? null : Arrays.stream(t.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+        String deletes = or(p, "databricks.deletes", "delete");
+        if (!deletes.equals("delete") && !deletes.equals("soft")) {
+            throw new ConfigException("databricks.deletes must be delete or soft, got '" + deletes + "'");
+        }
+        this.softDelete = deletes.equals("soft");
+        this.rowsPerStatement = Integer.parseInt(or(p, "databricks.rows-per-statement", "500"));
+        this.statementTimeoutSeconds = Integer.parseInt(or(p, "databricks.statement-timeout-seconds", "600"));
+        if (enabled && !sandbox) {
+            for (String[] required : new String[][]{{"databricks.host", host}, {"databricks.client-id", clientId},
+                {"databricks.client-secret", clientSecret}, {"databricks.warehouse-id", warehouseId}}) {
+                if (required[1] == null) {
+                    throw new ConfigException(required[0] + " is required when the Databricks destination is enabled");
+                }
+            }
+            if (!host.startsWith("https://")) {
+                throw new ConfigException("databricks.host must be an https URL such as https://adb-123.4.azuredatabricks.net, got " + host);
+            }
+        }
+        this.waitTimeoutSeconds = Integer.parseInt(or(p, "databricks.wait-timeout-seconds", "30"));
+        if (waitTimeoutSeconds != 0 && (waitTimeoutSeconds < 5 || waitTimeoutSeconds > 50)) {
+            throw new ConfigException("databricks.wait-timeout-seconds must be 0 or between 5 and 50, got " + waitTimeoutSeconds);
+        }
+        if (rowsPerStatement < 1 || rowsPerStatement > 10_000) {
+            throw new ConfigException("databricks.rows-per-statement must be between 1 and 10000, got " + rowsPerStatement);
+        }
+    }
+
+    public boolean takes(String table) {
+        return enabled && (tables == null || tables.contains(table));
+    }
+
+    private static String or(Function<String, String> p, String key, String fallback) {
+        String v = trim(p.apply(key));
+        return v == null ? fallback : v;
+    }
+
+    private static String trim(String v) {
+        return v == null || v.isBlank() ? null : v.trim();
+    }
+}

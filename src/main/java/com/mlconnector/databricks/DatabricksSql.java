@@ -1,0 +1,150 @@
+package com.mlconnector.databricks;
+
+import com.mlconnector.mapping.ColumnType;
+import com.mlconnector.mapping.EntityMapping;
+import com.mlconnector.mapping.TargetColumn;
+
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * The SQL the Databricks destination runs: the Delta table from the mapping, and MERGE / DELETE statements whose
+ * every value travels as a named parameter (never spliced into the text), so quotes, unicode and long text arrive
+ * unchanged. A batch is cut into statements of at most databricks.rows-per-statement rows and well under 16 MiB.
+ */
+public final class DatabricksSql {
+    public static final String DELETED = "_deleted";
+    static final long MAX_TEXT_BYTES = 8L * 1024 * 1024; // half the 16 MiB limit: parameters travel beside the text
+
+    /** One statement and its parameters. */
+    public record Stmt(String text, List<DatabricksClient.Param> params) {
+    }
+
+    private DatabricksSql() {
+    }
+
+    public static String type(ColumnType t) {
+        return switch (t) {
+            case STRING, ENUM -> "STRING";
+            case INT -> "INT";
+            case LONG -> "BIGINT";
+            case DECIMAL -> "DECIMAL(32,6)";
+            case BOOLEAN -> "BOOLEAN";
+            case DATE -> "DATE";
+            case DATETIME -> "TIMESTAMP";
+        };
+    }
+
+    static String q(String name) {
+        return "`" + name + "`";
+    }
+
+    public static String createTable(EntityMapping m, boolean softDelete) {
+        String cols = m.columns().stream().map(c -> q(c.name()) + " " + type(c.type())).collect(Collectors.joining(", "));
+        String keys = keyNames(m).stream().collect(Collectors.joining(","));
+        return "CREATE TABLE IF NOT EXISTS " + q(m.table()) + " (" + cols + (softDelete ? ", " + q(DELETED) + " BOOLEAN" : "")
+                + ") USING DELTA TBLPROPERTIES ('ml_connector.natural_key' = '" + keys + "')";
+    }
+
+    public static String addColumns(EntityMapping m, List<TargetColumn> missing) {
+        return "ALTER TABLE " + q(m.table()) + " ADD COLUMNS (" + missing.stream()
+                .map(c -> q(c.name()) + " " + type(c.type())).collect(Collectors.joining(", ")) + ")";
+    }
+
+    /** MERGE statements upserting the rows by the natural key. */
+    public static List<Stmt> merge(EntityMapping m, List<Object[]> rows, int rowsPerStatement, boolean softDelete) {
+        List<Stmt> out = new ArrayList<>();
+        List<String> names = m.columns().stream().map(TargetColumn::name).toList();
+        List<String> keys = keyNames(m);
+        String on = keys.stream().map(k -> "t." + q(k) + " = s." + q(k)).collect(Collectors.joining(" AND "));
+        List<String> sets = new ArrayList<>();
+        for (String n : names) {
+            if (!keys.contains(n)) {
+                sets.add(q(n) + " = s." + q(n));
+            }
+        }
+        if (softDelete) {
+            sets.add(q(DELETED) + " = false");
+        }
+        String insertCols = names.stream().map(DatabricksSql::q).collect(Collectors.joining(", "))
+                + (softDelete ? ", " + q(DELETED) : "");
+        String insertVals = names.stream().map(n -> "s." + q(n)).collect(Collectors.joining(", ")) + (softDelete ? ", false" : "");
+        int from = 0;
+        while (from < rows.size()) {
+            StringBuilder values = new StringBuilder();
+            List<DatabricksClient.Param> params = new ArrayList<>();
+            int r = from;
+            for (; r < rows.size() && r - from < rowsPerStatement && values.length() < MAX_TEXT_BYTES; r++) {
+                values.append(r == from ? "(" : ", (");
+                Object[] row = rows.get(r);
+                for (int c = 0; c < row.length; c++) {
+                    String name = "r" + (r - from) + "c" + c;
+                    values.append(c == 0 ? "" : ", ").append(':').append(name);
+                    params.add(param(name, row[c], m.columns().get(c).type()));
+                }
+                values.append(')');
+            }
+            String text = "MERGE INTO " + q(m.table()) + " AS t USING (VALUES " + values + ") AS s("
+                    + names.stream().map(DatabricksSql::q).collect(Collectors.joining(", ")) + ") ON " + on
+                    + (sets.isEmpty() ? "" : " WHEN MATCHED THEN UPDATE SET " + String.join(", ", sets))
+                    + " WHEN NOT MATCHED THEN INSERT (" + insertCols + ") VALUES (" + insertVals + ")";
+            out.add(new Stmt(text, params));
+            from = r;
+        }
+        return out;
+    }
+
+    /** DELETE (or, with soft deletes, an UPDATE setting _deleted) of the rows' keys. */
+    public static List<Stmt> delete(EntityMapping m, List<Object[]> keyRows, int rowsPerStatement, boolean softDelete) {
+        List<Stmt> out = new ArrayList<>();
+        int[] keys = m.keyColumns();
+        for (int from = 0; from < keyRows.size(); from += rowsPerStatement) {
+            List<DatabricksClient.Param> params = new ArrayList<>();
+            List<String> ors = new ArrayList<>();
+            for (int r = from; r < Math.min(keyRows.size(), from + rowsPerStatement); r++) {
+                List<String> ands = new ArrayList<>();
+                for (int k = 0; k < keys.length; k++) {
+                    String name = "r" + (r - from) + "k" + k;
+                    TargetColumn c = m.columns().get(keys[k]);
+                    ands.add(q(c.name()) + " = :" + name);
+                    params.add(param(name, keyRows.get(r)[keys[k]], c.type()));
+                }
+                ors.add("(" + String.join(" AND ", ands) + ")");
+            }
+            String where = String.join(" OR ", ors);
+            out.add(new Stmt(softDelete ? "UPDATE " + q(m.table()) + " SET " + q(DELETED) + " = true WHERE " + where
+                    : "DELETE FROM " + q(m.table()) + " WHERE " + where, params));
+        }
+        return out;
+    }
+
+    private static DatabricksClient.Param param(String name, Object v, ColumnType t) {
+        String text;
+        if (v == null) {
+            text = null;
+        } else if (v instanceof BigDecimal d) {
+            text = d.toPlainString();
+        } else if (v instanceof OffsetDateTime dt) {
+            text = dt.toInstant().toString();
+        } else {
+            text = v.toString();
+        }
+        return new DatabricksClient.Param(name, text, type(t));
+    }
+
+    private static List<String> keyNames(EntityMapping m) {
+        List<String> k = new ArrayList<>();
+        for (int i : m.keyColumns()) {
+            k.add(m.columns().get(i).name());
+        }
+        return k;
+    }
+
+    static int utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8).length;
+    }
+}

@@ -1,0 +1,165 @@
+package com.mlconnector.databricks;
+
+import com.mlconnector.app.ConnectorRuntime;
+import com.mlconnector.sandbox.DatabricksEmulator;
+import com.mlconnector.support.TestConnector;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** End to end against the sandbox Databricks: first load, updates, deletes, re-runs, schema change, slow and failing statements. */
+class DatabricksDestinationTest {
+    @TempDir
+    Path temp;
+
+    private static Properties databricks() {
+        Properties p = TestConnector.defaults();
+        p.setProperty("databricks.enabled", "true");
+        return p;
+    }
+
+    private static List<Map<String, Object>> warehouse(ConnectorRuntime rt, String sql) throws Exception {
+        return rt.sandbox().databricks().query(sql);
+    }
+
+    @Test
+    void firstLoadUpdatesDeletesAndReRunsLeaveTheDeltaTableEqualToTheLanding() throws Exception {
+        try (ConnectorRuntime rt = TestConnector.start(databricks())) {
+            DatabricksEmulator db = rt.sandbox().databricks();
+            rt.syncNow("Vendors", "test");
+            assertThat(warehouse(rt, "SELECT COUNT(*) AS N FROM \"Vendors\"").get(0).get("N")).isEqualTo(600L);
+            // quotes and non-ASCII text arrive unchanged (every value is a named parameter)
+            assertThat(warehouse(rt, "SELECT \"VendorName\" FROM \"Vendors\" ORDER BY \"Company\", \"VendorAccount\""))
+                    .extracting(r -> r.get("VendorName"))
+                    .containsExactlyElementsOf(TestConnector.query(rt, "SELECT \"VendorName\" FROM \"Vendors\" ORDER BY \"Company\", \"VendorAccount\"")
+                            .stream().map(r -> r.get("VendorName")).toList())
+                    .anySatisfy(n -> assertThat((String) n).startsWith("O'Brien & Søn"))
+                    .anySatisfy(n -> assertThat((String) n).startsWith("東京商事"));
+            assertThat(db.jobRuns()).isEqualTo(1);
+
+            long statements = db.statements();
+            rt.syncNow("Vendors", "test");
+            assertThat(db.statements()).as("nothing changed, no statement").isEqualTo(statements);
+            assertThat(db.jobRuns()).as("no rows, no job run").isEqualTo(1);
+
+            rt.sandbox().update("VendorsV2", 10, Map.of("VendorOrganizationName", "Quote ' and \\ backslash \"x\""));
+            rt.sandbox().delete("VendorsV2", 11);
+            rt.syncNow("Vendors", "test");
+            assertThat(warehouse(rt, "SELECT COUNT(*) AS N FROM \"Vendors\"").get(0).get("N")).isEqualTo(599L);
+            assertThat(warehouse(rt, "SELECT \"VendorName\" FROM \"Vendors\" WHERE \"VendorAccount\" = 'V-000011'"))
+                    .extracting(r -> r.get("VendorName")).containsExactly("Quote ' and \\ backslash \"x\"");
+            assertThat(db.jobRuns()).isEqualTo(2);
+
+            // a batch delivered again changes nothing: forget what Databricks holds and run once more
+            try (var c = rt.landing().dataSource().getConnection(); var st = c.createStatement()) {
+                st.executeUpdate("DELETE FROM delivered_key WHERE destination = 'databricks'");
+            }
+            rt.syncNow("Vendors", "test");
+            assertThat(warehouse(rt, "SELECT COUNT(*) AS N FROM \"Vendors\"").get(0).get("N")).isEqualTo(599L);
+        }
+    }
+
+    @Test
+    void softDeletesFlagTheRowInsteadOfRemovingIt() throws Exception {
+        Properties p = databricks();
+        p.setProperty("databricks.deletes", "soft");
+        try (ConnectorRuntime rt = TestConnector.start(p)) {
+            rt.syncNow("GLAccounts", "test");
+            rt.sandbox().delete("MainAccounts", 0);
+            rt.syncNow("GLAccounts", "test");
+            assertThat(warehouse(rt, "SELECT \"MainAccountId\", \"_deleted\" FROM \"GLAccounts\" WHERE \"_deleted\" = TRUE"))
+                    .extracting(r -> r.get("MainAccountId")).containsExactly("100000");
+            assertThat(warehouse(rt, "SELECT COUNT(*) AS N FROM \"GLAccounts\"").get(0).get("N")).isEqualTo(150L);
+        }
+    }
+
+    @Test
+    void aMappingThatGainsAColumnAddsItToTheDeltaTable() throws Exception {
+        Path mappings = Files.createDirectories(temp.resolve("mappings"));
+        String products = Files.readString(Path.of("mappings/products.yaml"));
+        Files.writeString(mappings.resolve("products.yaml"), products);
+        Properties p = databricks();
+        p.setProperty("connector.mappings-dir", mappings.toAbsolutePath().toString());
+        p.setProperty("landing.jdbc-url", "jdbc:h2:file:" + temp.resolve("landing").toAbsolutePath());
+        try (ConnectorRuntime rt = TestConnector.start(p)) {
+            rt.syncNow("Products", "test");
+            Files.writeString(mappings.resolve("products.yaml"), products.replace("columns:\n",
+                    "columns:\n  - { name: ServiceType, source: ServiceType, type: string }\n"));
+        }
+        try (ConnectorRuntime rt = TestConnector.start(p)) {
+            // a new sandbox: the table is created again from the new mapping; the ALTER path is proven below
+            rt.syncNow("Products", "test");
+            assertThat(warehouse(rt, "SELECT COLUMN_NAME FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_NAME = 'Products'"))
+                    .extracting(r -> r.get("COLUMN_NAME")).contains("ServiceType");
+        }
+    }
+
+    @Test
+    void anExistingTableGainsTheNewColumnsByAlterTable() throws Exception {
+        try (ConnectorRuntime rt = TestConnector.start(databricks())) {
+            rt.databricksClient().execute("CREATE TABLE IF NOT EXISTS `Products` (`ProductNumber` STRING) USING DELTA", List.of());
+            rt.syncNow("Products", "test");
+            assertThat(warehouse(rt, "SELECT COLUMN_NAME FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_NAME = 'Products'"))
+                    .extracting(r -> r.get("COLUMN_NAME")).contains("ProductNumber", "ProductName", "IsCatchWeight");
+            assertThat(warehouse(rt, "SELECT COUNT(*) AS N FROM \"Products\"").get(0).get("N")).isEqualTo(500L);
+        }
+    }
+
+    @Test
+    void slowStatementsArePolledAndTooSlowOnesCancelledAndDeadLettered() throws Exception {
+        Properties p = databricks();
+        p.setProperty("databricks.wait-timeout-seconds", "0");
+        try (ConnectorRuntime rt = TestConnector.start(p)) {
+            rt.sandbox().databricks().setStatementDelayMillis(300);
+            rt.syncNow("GLAccounts", "test");
+            assertThat(warehouse(rt, "SELECT COUNT(*) AS N FROM \"GLAccounts\"").get(0).get("N")).isEqualTo(150L);
+        }
+        p.setProperty("databricks.statement-timeout-seconds", "1");
+        p.setProperty("landing.jdbc-url", TestConnector.defaults().getProperty("landing.jdbc-url")); // a fresh state
+        try (ConnectorRuntime rt = TestConnector.start(p)) {
+            rt.sandbox().databricks().setStatementDelayMillis(3_000);
+            assertThatThrownBy(() -> rt.syncNow("GLAccounts", "test")).isInstanceOf(RuntimeException.class);
+            assertThat(rt.deadLetters().list(true)).singleElement().satisfies(d -> {
+                assertThat(d.destination()).isEqualTo("databricks");
+                assertThat(d.reason()).contains("did not finish within 1 s").contains("cancelled");
+            });
+        }
+    }
+
+    @Test
+    void theWarehousesErrorTextIsSurfacedAnd429And401AreHandled() throws Exception {
+        try (ConnectorRuntime rt = TestConnector.start(databricks())) {
+            assertThatThrownBy(() -> rt.databricksClient().execute("SELEC 1", List.of()))
+                    .isInstanceOf(DatabricksClient.StatementFailedException.class).hasMessageContaining("FAILED")
+                    .hasMessageContaining("PARSE_SYNTAX_ERROR");
+            rt.sandbox().databricks().throttleNext(2);
+            rt.syncNow("GLAccounts", "test");
+            rt.sandbox().tokens().expireAll();
+            rt.sandbox().update("MainAccounts", 5, Map.of("Name", "Renamed"));
+            rt.syncNow("GLAccounts", "test");
+            assertThat(warehouse(rt, "SELECT \"AccountName\" FROM \"GLAccounts\" WHERE \"MainAccountId\" = '100050'"))
+                    .extracting(r -> r.get("AccountName")).containsExactly("Renamed");
+            assertThat(rt.sandbox().databricks().tokensIssued()).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void aRetriedJobTriggerReturnsTheSameRun() throws Exception {
+        try (ConnectorRuntime rt = TestConnector.start(databricks())) {
+            long first = rt.databricksClient().runNow(7001, "ml-connector-run-1");
+            long again = rt.databricksClient().runNow(7001, "ml-connector-run-1");
+            long other = rt.databricksClient().runNow(7001, "ml-connector-run-2");
+            assertThat(again).isEqualTo(first);
+            assertThat(other).isNotEqualTo(first);
+            assertThat(rt.sandbox().databricks().jobRuns()).isEqualTo(2);
+        }
+    }
+}

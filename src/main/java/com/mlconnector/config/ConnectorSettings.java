@@ -7,6 +7,12 @@ import java.util.List;
 import java.util.Locale;
 import java.util.function.Function;
 
+import static com.mlconnector.config.Props.bool;
+import static com.mlconnector.config.Props.integer;
+import static com.mlconnector.config.Props.or;
+import static com.mlconnector.config.Props.stripSlash;
+import static com.mlconnector.config.Props.trim;
+
 /**
  * Every setting the connector reads, resolved once at start-up through Camel's properties component (so JVM
  * system properties and environment variables override application.properties, and ENC(...) values are
@@ -100,37 +106,8 @@ public final class ConnectorSettings {
         return v;
     }
 
-    private static String or(Function<String, String> p, String key, String fallback) {
-        String v = trim(p.apply(key));
-        return v == null ? fallback : v;
-    }
 
-    private static boolean bool(Function<String, String> p, String key, boolean fallback) {
-        String v = trim(p.apply(key));
-        if (v == null) {
-            return fallback;
-        }
-        if (v.equalsIgnoreCase("true") || v.equalsIgnoreCase("false")) {
-            return Boolean.parseBoolean(v);
-        }
-        throw new ConfigException(key + " must be true or false, got '" + v + "'");
-    }
 
-    private static int integer(Function<String, String> p, String key, int fallback, int min, int max) {
-        String v = trim(p.apply(key));
-        if (v == null) {
-            return fallback;
-        }
-        try {
-            int n = Integer.parseInt(v);
-            if (n < min || n > max) {
-                throw new ConfigException(key + " must be between " + min + " and " + max + ", got " + n);
-            }
-            return n;
-        } catch (NumberFormatException e) {
-            throw new ConfigException(key + " must be a whole number, got '" + v + "'");
-        }
-    }
 
     private static URI uri(String key, String value) {
         try {
@@ -144,11 +121,5 @@ public final class ConnectorSettings {
         }
     }
 
-    private static String trim(String v) {
-        return v == null || v.isBlank() ? null : v.trim();
-    }
 
-    private static String stripSlash(String v) {
-        return v.endsWith("/") ? v.substring(0, v.length() - 1) : v;
-    }
 }

@@ -6,6 +6,11 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.function.Function;
 
+import static com.mlconnector.config.Props.bool;
+import static com.mlconnector.config.Props.integer;
+import static com.mlconnector.config.Props.or;
+import static com.mlconnector.config.Props.trim;
+
 /** The Databricks destination's settings ({@code databricks.*}). */
 public final class DatabricksSettings {
     public final boolean enabled;
@@ -28,7 +33,7 @@ public final class DatabricksSettings {
     public DatabricksSettings(Function<String, String> p, boolean sandbox) {
         String h = trim(p.apply("databricks.host"));
         String en = trim(p.apply("databricks.enabled"));
-        this.enabled = en == null ? (sandbox || h != null) : Boolean.parseBoolean(en);
+        this.enabled = en == null ? (sandbox || h != null) : bool(p, "databricks.enabled", false);
         this.host = h == null ? null : (h.endsWith("/") ? h.substring(0, h.length() - 1) : h);
         this.clientId = trim(p.apply("databricks.client-id"));
         this.clientSecret = trim(p.apply("databricks.client-secret"));
@@ -41,7 +46,7 @@ public final class DatabricksSettings {
         } catch (NumberFormatException e) {
             throw new ConfigException("databricks.job-id must be a number, got '" + job + "'");
         }
-        this.followJob = Boolean.parseBoolean(or(p, "databricks.follow-job", "false"));
+        this.followJob = bool(p, "databricks.follow-job", false);
         String t = trim(p.apply("databricks.tables"));
         this.tables = t == null ? null : Arrays.stream(t.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
         String deletes = or(p, "databricks.deletes", "delete");
@@ -49,8 +54,8 @@ public final class DatabricksSettings {
             throw new ConfigException("databricks.deletes must be delete or soft, got '" + deletes + "'");
         }
         this.softDelete = deletes.equals("soft");
-        this.rowsPerStatement = Integer.parseInt(or(p, "databricks.rows-per-statement", "500"));
-        this.statementTimeoutSeconds = Integer.parseInt(or(p, "databricks.statement-timeout-seconds", "600"));
+        this.rowsPerStatement = integer(p, "databricks.rows-per-statement", 500, 1, 10_000);
+        this.statementTimeoutSeconds = integer(p, "databricks.statement-timeout-seconds", 600, 1, 86_400);
         if (enabled && !sandbox) {
             for (String[] required : new String[][]{{"databricks.host", host}, {"databricks.client-id", clientId},
                 {"databricks.client-secret", clientSecret}, {"databricks.warehouse-id", warehouseId}}) {
@@ -62,12 +67,9 @@ public final class DatabricksSettings {
                 throw new ConfigException("databricks.host must be an https URL such as https://adb-123.4.azuredatabricks.net, got " + host);
             }
         }
-        this.waitTimeoutSeconds = Integer.parseInt(or(p, "databricks.wait-timeout-seconds", "30"));
+        this.waitTimeoutSeconds = integer(p, "databricks.wait-timeout-seconds", 30, 0, 50);
         if (waitTimeoutSeconds != 0 && (waitTimeoutSeconds < 5 || waitTimeoutSeconds > 50)) {
             throw new ConfigException("databricks.wait-timeout-seconds must be 0 or between 5 and 50, got " + waitTimeoutSeconds);
-        }
-        if (rowsPerStatement < 1 || rowsPerStatement > 10_000) {
-            throw new ConfigException("databricks.rows-per-statement must be between 1 and 10000, got " + rowsPerStatement);
         }
     }
 
@@ -75,12 +77,5 @@ public final class DatabricksSettings {
         return enabled && (tables == null || tables.contains(table));
     }
 
-    private static String or(Function<String, String> p, String key, String fallback) {
-        String v = trim(p.apply(key));
-        return v == null ? fallback : v;
-    }
 
-    private static String trim(String v) {
-        return v == null || v.isBlank() ? null : v.trim();
-    }
 }

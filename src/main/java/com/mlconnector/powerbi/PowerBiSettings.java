@@ -9,6 +9,12 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
 
+import static com.mlconnector.config.Props.bool;
+import static com.mlconnector.config.Props.integer;
+import static com.mlconnector.config.Props.or;
+import static com.mlconnector.config.Props.stripSlash;
+import static com.mlconnector.config.Props.trim;
+
 /**
  * The Power BI destination's settings ({@code powerbi.*}). Credentials default to the F&O app registration; a
  * separate one can be given. Limits default to Power BI's published push-dataset limits.
@@ -41,7 +47,7 @@ public final class PowerBiSettings {
     public PowerBiSettings(Function<String, String> p, boolean sandbox, String d365Tenant, String d365Client, String d365Secret) {
         String workspace = trim(p.apply("powerbi.workspace-id"));
         String enabledText = trim(p.apply("powerbi.enabled"));
-        this.enabled = enabledText == null ? (sandbox || workspace != null) : bool("powerbi.enabled", enabledText);
+        this.enabled = enabledText == null ? (sandbox || workspace != null) : bool(p, "powerbi.enabled", false);
         this.apiUrl = stripSlash(or(p, "powerbi.api-url", "https://api.powerbi.com/v1.0/myorg"));
         this.workspaceId = workspace;
         if (enabled && !sandbox && workspace == null) {
@@ -68,13 +74,13 @@ public final class PowerBiSettings {
         this.tenantId = or(p, "powerbi.tenant-id", d365Tenant);
         this.clientId = or(p, "powerbi.client-id", d365Client);
         this.clientSecret = or(p, "powerbi.client-secret", d365Secret);
-        this.rowsPerPost = number(p, "powerbi.rows-per-post", 10_000, 1, 10_000);
-        this.postsPerMinute = number(p, "powerbi.posts-per-minute", 120, 1, 120);
-        this.rowsPerHour = number(p, "powerbi.rows-per-hour", 1_000_000, 1, 1_000_000);
-        this.largeTableRows = number(p, "powerbi.large-table-rows", 250_000, 1, 5_000_000);
-        this.postsPerHourLargeTable = number(p, "powerbi.posts-per-hour-large-table", 120, 1, 120);
+        this.rowsPerPost = integer(p, "powerbi.rows-per-post", 10_000, 1, 10_000);
+        this.postsPerMinute = integer(p, "powerbi.posts-per-minute", 120, 1, 120);
+        this.rowsPerHour = integer(p, "powerbi.rows-per-hour", 1_000_000, 1, 1_000_000);
+        this.largeTableRows = integer(p, "powerbi.large-table-rows", 250_000, 1, 5_000_000);
+        this.postsPerHourLargeTable = integer(p, "powerbi.posts-per-hour-large-table", 120, 1, 120);
         this.refreshDatasetId = trim(p.apply("powerbi.refresh-dataset-id"));
-        this.refreshTimeoutSeconds = number(p, "powerbi.refresh-timeout-seconds", 1800, 1, 86_400);
+        this.refreshTimeoutSeconds = integer(p, "powerbi.refresh-timeout-seconds", 1800, 1, 86_400);
     }
 
     public boolean takes(String table) {
@@ -93,39 +99,8 @@ public final class PowerBiSettings {
         }
     }
 
-    private static boolean bool(String key, String v) {
-        if (v.equalsIgnoreCase("true") || v.equalsIgnoreCase("false")) {
-            return Boolean.parseBoolean(v);
-        }
-        throw new ConfigException(key + " must be true or false, got '" + v + "'");
-    }
 
-    private static int number(Function<String, String> p, String key, int fallback, int min, int max) {
-        String v = trim(p.apply(key));
-        if (v == null) {
-            return fallback;
-        }
-        try {
-            int n = Integer.parseInt(v);
-            if (n < min || n > max) {
-                throw new ConfigException(key + " must be between " + min + " and " + max + " (Power BI's limit), got " + n);
-            }
-            return n;
-        } catch (NumberFormatException e) {
-            throw new ConfigException(key + " must be a whole number, got '" + v + "'");
-        }
-    }
 
-    private static String or(Function<String, String> p, String key, String fallback) {
-        String v = trim(p.apply(key));
-        return v == null ? fallback : v;
-    }
 
-    private static String trim(String v) {
-        return v == null || v.isBlank() ? null : v.trim();
-    }
 
-    private static String stripSlash(String v) {
-        return v.endsWith("/") ? v.substring(0, v.length() - 1) : v;
-    }
 }

@@ -35,7 +35,9 @@ public final class Replay {
                     }
                     Batch again = new Batch(UUID.randomUUID().toString(), dead.runId(), dead.mapping(), dead.sequence(),
                             dead.kind(), dead.rows(), dead.keys(), dead.hashes());
-                    pt.requestBodyAndHeaders("direct:replay-landing", again, Map.of(DeliveryRecorder.REPLAY_OF, id));
+                    // the same destination it failed on: direct:replay-landing, direct:replay-databricks
+                    String destination = rt.deadLetters().destinationOf(id);
+                    pt.requestBodyAndHeaders("direct:replay-" + destination, again, Map.of(DeliveryRecorder.REPLAY_OF, id));
                     rt.deadLetters().markReplayed(id);
                     out.add(new Outcome(id, true, dead.size() + " rows of " + dead.mapping().table() + " (" + dead.kind() + ") re-delivered"));
                 } catch (Exception e) {

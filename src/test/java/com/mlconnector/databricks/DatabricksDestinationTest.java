@@ -131,6 +131,11 @@ class DatabricksDestinationTest {
                 assertThat(d.destination()).isEqualTo("databricks");
                 assertThat(d.reason()).contains("did not finish within 1 s").contains("cancelled");
             });
+            // the warehouse is fast again: the dead letter is replayed into Databricks (not anywhere else)
+            rt.sandbox().databricks().setStatementDelayMillis(0);
+            assertThat(com.mlconnector.app.Replay.run(rt, com.mlconnector.app.Replay.pending(rt.deadLetters())))
+                    .singleElement().satisfies(o -> assertThat(o.ok()).as(o.detail()).isTrue());
+            assertThat(warehouse(rt, "SELECT COUNT(*) AS N FROM \"GLAccounts\"").get(0).get("N")).isEqualTo(150L);
         }
     }
 

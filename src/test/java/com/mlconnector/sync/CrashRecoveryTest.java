@@ -8,6 +8,7 @@ import com.mlconnector.support.TestConnector;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -42,6 +43,22 @@ class CrashRecoveryTest {
                 .redirectOutput(temp.resolve("child.log").toFile()).start();
     }
 
+    /** Waits until the child's log shows a run started; false when the child ended first. */
+    private boolean awaitRunStarted(Process p) throws Exception {
+        Path log = temp.resolve("child.log");
+        long deadline = System.currentTimeMillis() + 60_000;
+        while (System.currentTimeMillis() < deadline) {
+            if (Files.exists(log) && Files.readString(log).contains("started (crash-test)")) {
+                return true;
+            }
+            if (!p.isAlive()) {
+                return false;
+            }
+            Thread.sleep(20);
+        }
+        return true;
+    }
+
     @Test
     void killedAtRandomPointsAndRestartedTheLandingEndsIdenticalToTheSource() throws Exception {
         long seed = Long.getLong("crash.seed", 42L);
@@ -53,7 +70,12 @@ class CrashRecoveryTest {
         for (int attempt = 0; attempt < 12 && exit != 0; attempt++) {
             Process p = child(url);
             if (kills < 5) {
-                long at = 1500 + r.nextInt(4000);
+                // kill at a random point after a run has begun (start-up time varies from machine to machine)
+                if (!awaitRunStarted(p)) {
+                    exit = p.exitValue();
+                    continue;
+                }
+                long at = 100 + r.nextInt(2500);
                 if (!p.waitFor(at, TimeUnit.MILLISECONDS)) {
                     p.destroyForcibly(); // SIGKILL: no shutdown hook, no clean close
                     p.waitFor();

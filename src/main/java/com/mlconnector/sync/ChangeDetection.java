@@ -38,6 +38,8 @@ public final class ChangeDetection {
     public String plan(EntitySync sync) throws SQLException {
         EntityMapping m = sync.getMapping();
         ChangePolicy p = m.change();
+        // first where the read must start: where the destination furthest behind needs it
+        Map<String, Long> marks = new java.util.LinkedHashMap<>();
         Long from = null;
         boolean full = false;
         for (String d : destinations.keySet()) {
@@ -45,6 +47,7 @@ public final class ChangeDetection {
                 continue;
             }
             Long mark = p.strategy() == ChangePolicy.Strategy.SNAPSHOT ? null : state.watermark(m.table(), d);
+            marks.put(d, mark);
             Long min = switch (p.strategy()) {
                 case SNAPSHOT -> null;
                 case GROWING_KEY -> mark == null ? null : mark - p.overlap();
@@ -52,10 +55,15 @@ public final class ChangeDetection {
             };
             full |= min == null;
             if (min != null && (from == null || min < from)) {
-                from = min; // the read starts where the destination furthest behind needs it
+                from = min;
             }
-            Map<String, Long> known = state.known(m.table(), d, min);
-            sync.addDestination(new DestinationRun(d, known, p.tellsDeletes(), mark));
+        }
+        // then what every destination holds within that whole scope: a destination further ahead than the read's
+        // start must recognise the older rows it already has, or it would take them again
+        Long scope = full ? null : from;
+        for (Map.Entry<String, Long> e : marks.entrySet()) {
+            Map<String, Long> known = state.known(m.table(), e.getKey(), scope);
+            sync.addDestination(new DestinationRun(e.getKey(), known, p.tellsDeletes(), e.getValue()));
         }
         if (full || from == null) {
             return null;

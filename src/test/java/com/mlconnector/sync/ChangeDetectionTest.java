@@ -114,4 +114,25 @@ class ChangeDetectionTest {
             assertThat(TestConnector.query(rt, "SELECT \"Description\" FROM \"Invoices\" WHERE \"Description\" = 'corrected'")).hasSize(1);
         }
     }
+
+    @Test
+    void whenOneDestinationIsBehindTheOthersStillRecogniseWhatTheyHold() throws Exception {
+        Properties p = TestConnector.defaults();
+        p.setProperty("powerbi.enabled", "true");
+        p.setProperty("sandbox.fno.rows.GeneralJournalAccountEntries", "20000");
+        try (ConnectorRuntime rt = TestConnector.start(p)) {
+            rt.syncNow("GLEntries", "test");
+            long posts = rt.sandbox().powerBi().rowPosts();
+            // Power BI's watermark is gone (say a destination added later): the read starts from the beginning
+            try (var c = rt.landing().dataSource().getConnection(); var st = c.createStatement()) {
+                st.executeUpdate("DELETE FROM watermark WHERE destination = 'powerbi'");
+            }
+            rt.syncNow("GLEntries", "test");
+            Map<String, Object> run = lastRun(rt, "GLEntries");
+            assertThat(n(run, "ROWS_READ")).isEqualTo(20_000);              // a full read
+            assertThat(n(run, "ROWS_WRITTEN")).as("the landing is ahead: nothing again").isZero();
+            assertThat(rt.sandbox().powerBi().rowPosts()).as("nor Power BI").isEqualTo(posts);
+            assertThat(rt.sandbox().powerBi().dataset("ml-connector").table("GLEntries").count()).isEqualTo(20_000);
+        }
+    }
 }

@@ -29,10 +29,10 @@ public final class StatusReport {
                 Instant last = null;
                 long written = 0;
                 long unchanged = 0;
+                // runs are per entity (a run delivers to every destination); dead letters and watermarks per destination
                 try (PreparedStatement ps = c.prepareStatement("SELECT finished_at, rows_written, rows_unchanged FROM connector_run "
-                        + "WHERE target_table = ? AND destination = ? AND status = 'SUCCEEDED' ORDER BY finished_at DESC")) {
+                        + "WHERE target_table = ? AND status = 'SUCCEEDED' ORDER BY finished_at DESC")) {
                     ps.setString(1, m.table());
-                    ps.setString(2, destination);
                     ps.setMaxRows(1);
                     try (ResultSet rs = ps.executeQuery()) {
                         if (rs.next()) {
@@ -45,10 +45,9 @@ public final class StatusReport {
                 int failures = 0;
                 String lastError = null;
                 try (PreparedStatement ps = c.prepareStatement("SELECT error_message FROM connector_run WHERE target_table = ? "
-                        + "AND destination = ? AND status IN ('FAILED', 'PARTIAL') AND started_at > ? ORDER BY started_at DESC")) {
+                        + "AND status IN ('FAILED', 'PARTIAL') AND started_at > ? ORDER BY started_at DESC")) {
                     ps.setString(1, m.table());
-                    ps.setString(2, destination);
-                    ps.setTimestamp(3, Timestamp.from(last == null ? Instant.EPOCH : last));
+                    ps.setTimestamp(2, Timestamp.from(last == null ? Instant.EPOCH : last));
                     try (ResultSet rs = ps.executeQuery()) {
                         while (rs.next()) {
                             if (failures++ == 0) {

@@ -26,7 +26,16 @@ final class StatusCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         try (ConnectorRuntime rt = ConnectorRuntime.start(RuntimeOptions.once(parent.dir, new Properties()))) {
-            List<StatusReport.Line> lines = StatusReport.of(rt.landing().dataSource(), rt.mappings().all(), RunLedger.DESTINATION);
+            List<StatusReport.Line> lines = new java.util.ArrayList<>(
+                    StatusReport.of(rt.landing().dataSource(), rt.mappings().all(), RunLedger.DESTINATION));
+            if (rt.powerBiSettings().enabled) {
+                lines.addAll(StatusReport.of(rt.landing().dataSource(), rt.mappings().all().stream()
+                        .filter(m -> rt.powerBiSettings().takes(m.table())).toList(), "powerbi"));
+            }
+            if (rt.databricksSettings().enabled) {
+                lines.addAll(StatusReport.of(rt.landing().dataSource(), rt.mappings().all().stream()
+                        .filter(m -> rt.databricksSettings().takes(m.table())).toList(), "databricks"));
+            }
             spec.commandLine().getOut().print(StatusReport.render(lines));
             return lines.stream().anyMatch(l -> l.failuresSince() > 0 || l.deadLetters() > 0) ? 1 : 0;
         }

@@ -136,20 +136,17 @@ public final class DeliveryState {
 
     /** True when a batch sent to the destination was never confirmed: its table is in doubt. */
     public boolean inDoubt(String table, String destination) throws SQLException {
-        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(
-                "SELECT COUNT(*) FROM pending_delivery WHERE target_table = ? AND destination = ?")) {
-            ps.setString(1, table);
-            ps.setString(2, destination);
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getInt(1) > 0;
-            }
-        }
+        return rowsFor("pending_delivery", table, destination) > 0;
     }
 
+    /** How many keys the destination holds for the table. */
     public long count(String table, String destination) throws SQLException {
+        return rowsFor("delivered_key", table, destination);
+    }
+
+    private long rowsFor(String stateTable, String table, String destination) throws SQLException {
         try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(
-                "SELECT COUNT(*) FROM delivered_key WHERE target_table = ? AND destination = ?")) {
+                "SELECT COUNT(*) FROM " + stateTable + " WHERE target_table = ? AND destination = ?")) {
             ps.setString(1, table);
             ps.setString(2, destination);
             try (ResultSet rs = ps.executeQuery()) {

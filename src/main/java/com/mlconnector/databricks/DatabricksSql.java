@@ -5,7 +5,6 @@ import com.mlconnector.mapping.EntityMapping;
 import com.mlconnector.mapping.TargetColumn;
 
 import java.math.BigDecimal;
-import java.nio.charset.StandardCharsets;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
@@ -142,9 +141,5 @@ public final class DatabricksSql {
             k.add(m.columns().get(i).name());
         }
         return k;
-    }
-
-    static int utf8(String s) {
-        return s.getBytes(StandardCharsets.UTF_8).length;
     }
 }

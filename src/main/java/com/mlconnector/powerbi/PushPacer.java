@@ -23,7 +23,6 @@ public final class PushPacer {
     private final Deque<Permit> posts = new ArrayDeque<>();
     private final Deque<Permit> rows = new ArrayDeque<>();
     private final Map<String, Deque<Permit>> tablePosts = new HashMap<>();
-    private long waitedMillis;
 
     public PushPacer(PacingClock clock, PowerBiSettings limits) {
         this.clock = clock;
@@ -62,15 +61,9 @@ public final class PushPacer {
                     tablePosts.computeIfAbsent(table, t -> new ArrayDeque<>()).addLast(p);
                     return p;
                 }
-                waitedMillis += wait.toMillis();
             }
             clock.sleep(wait);
         }
-    }
-
-    /** Total time (in pacing-clock milliseconds) spent waiting for the limits, for the log and the benchmark. */
-    public synchronized long waitedMillis() {
-        return waitedMillis;
     }
 
     private Duration waitFor(String table, long n, long tableRows) {

@@ -29,11 +29,6 @@ public final class SandboxTls {
         }
     }
 
-    /** Path-free copy of the key store password, for servers (such as WireMock in tests) that need it. */
-    public static String password() {
-        return new String(PASSWORD);
-    }
-
     static SSLContext serverContext() throws GeneralSecurityException {
         KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
         kmf.init(keyStore(), PASSWORD);

@@ -32,11 +32,10 @@ public final class EntitySync {
     private int pages;
     private volatile boolean failed;
 
-    public EntitySync(String runId, EntityMapping mapping, int batchSize, String firstPage) {
+    public EntitySync(String runId, EntityMapping mapping, int batchSize) {
         this.runId = runId;
         this.mapping = mapping;
         this.batchSize = batchSize;
-        this.nextPage = firstPage;
     }
 
     public String getRunId() { return runId; }
@@ -50,11 +49,12 @@ public final class EntitySync {
     public int getPages() { return pages; }
     public String getNextPage() { return nextPage; }
 
-    /** True while F&O has pages left to read (the route's loop condition). */
+    /** Where the read starts, once change detection has planned it. */
     void startAt(String firstPage) {
         this.nextPage = firstPage;
     }
 
+    /** True while F&O has pages left to read (the route's loop condition). */
     public boolean isMorePages() {
         return nextPage != null;
     }

@@ -67,7 +67,7 @@ public final class RunLedger {
         EntityMapping m = mappings.get(exchange.getMessage().getHeader("entity", String.class));
         String trigger = exchange.getMessage().getHeader("trigger", "schedule", String.class);
         String runId = UUID.randomUUID().toString();
-        EntitySync sync = new EntitySync(runId, m, settings.batchSize, null);
+        EntitySync sync = new EntitySync(runId, m, settings.batchSize);
         String since = changes.plan(sync);
         sync.startAt(ODataQueries.firstPage(fno.serviceRoot(), m, settings.crossCompany, settings.legalEntities, since,
                 m.change().strategy() == ChangePolicy.Strategy.GROWING_KEY ? m.change().column() : null));

@@ -29,6 +29,12 @@ import com.mlconnector.sync.FnoPages;
 import com.mlconnector.sync.Mappings;
 import com.mlconnector.sync.RetryPolicy;
 import com.mlconnector.sync.RunLedger;
+import com.mlconnector.tableau.RefreshLedger;
+import com.mlconnector.tableau.TableauClient;
+import com.mlconnector.tableau.TableauDestination;
+import com.mlconnector.tableau.TableauSession;
+import com.mlconnector.tableau.TableauSettings;
+import com.mlconnector.tableau.TableauWebhooks;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.ProducerTemplate;
@@ -70,6 +76,10 @@ public final class ConnectorRuntime implements AutoCloseable {
     private DatabricksSettings databricksSettings;
     private DatabricksDestination databricks;
     private DatabricksClient databricksClient;
+    private TableauSettings tableauSettings;
+    private TableauSession tableauSession;
+    private TableauDestination tableau;
+    private TableauWebhooks tableauWebhooks;
 
     private ConnectorRuntime(RuntimeOptions options) {
         this.options = options;
@@ -89,10 +99,20 @@ public final class ConnectorRuntime implements AutoCloseable {
     private void boot() {
         String dir = options.workDir().toAbsolutePath().normalize().toString();
         main.setPropertyPlaceholderLocations("file:" + dir + "/application.properties;optional=true");
-        if (!options.overrides().isEmpty()) {
-            main.setOverrideProperties(options.overrides());
+        java.util.Properties overrides = new java.util.Properties();
+        overrides.putAll(options.overrides());
+        if (!options.schedules()) {
+            // a one-off command (sync --once, check, replay) must not take the running service's port: it gets a free
+            // loopback one (the sandbox's webhooks still reach it; a real Tableau's go to the service)
+            overrides.putIfAbsent("camel.server.port", "0");
+            overrides.putIfAbsent("camel.server.host", "127.0.0.1");
         }
+        main.setOverrideProperties(overrides);
         main.configure().withRoutesIncludePattern("file:" + dir + "/routes/*.yaml");
+        // the embedded HTTP server receives webhooks; application.properties (camel.server.*) overrides these
+        main.addInitialProperty("camel.server.enabled", "true");
+        main.addInitialProperty("camel.server.host", "127.0.0.1");
+        main.addInitialProperty("camel.server.port", "8085");
         main.configure().addConfiguration(new CamelConfiguration() {
             @Override
             public void configure(CamelContext ctx) throws Exception {
@@ -107,9 +127,24 @@ public final class ConnectorRuntime implements AutoCloseable {
         if (main.getCamelContext() == null || !main.getCamelContext().getStatus().isStarted()) {
             throw new IllegalStateException("the connector did not start; see the log above");
         }
+        if (sandbox != null && tableauSettings.enabled) {
+            // the sandbox Tableau calls the webhook back, on the port the server got (0 picks a free one)
+            String secret = tableauSettings.webhookSecret;
+            sandbox.tableau().webhookUrl(() -> "http://127.0.0.1:" + httpPort() + "/webhooks/tableau/" + secret);
+        }
         if (options.schedules()) {
             installSchedules(main.getCamelContext());
         }
+    }
+
+    /** The port of the embedded HTTP server (webhooks), once started. */
+    public int httpPort() {
+        org.apache.camel.component.platform.http.vertx.VertxPlatformHttpServer server =
+                main.getCamelContext().hasService(org.apache.camel.component.platform.http.vertx.VertxPlatformHttpServer.class);
+        if (server == null || server.getServer() == null) {
+            throw new IllegalStateException("the embedded HTTP server is not running (camel.server.enabled)");
+        }
+        return server.getServer().actualPort();
     }
 
     /** Runs inside Camel Main's configuration step: properties are loaded, routes not yet started. */
@@ -151,6 +186,17 @@ public final class ConnectorRuntime implements AutoCloseable {
             if (props.apply("databricks.job-id") == null) {
                 sandboxValues.put("databricks.job-id", String.valueOf(Sandbox.DATABRICKS_JOB));
             }
+            sandboxValues.put("tableau.server-url", sandbox.tableau().baseUrl());
+            sandboxValues.put("tableau.pat-name", Sandbox.TABLEAU_PAT_NAME);
+            sandboxValues.put("tableau.pat-secret", Sandbox.TABLEAU_PAT_SECRET);
+            sandboxValues.put("tableau.site", Sandbox.TABLEAU_SITE);
+            if (props.apply("tableau.datasource-id") == null) {
+                sandboxValues.put("tableau.datasource-id", Sandbox.TABLEAU_DATASOURCE);
+            }
+            if (props.apply("tableau.webhook-secret") == null) {
+                sandboxValues.put("tableau.webhook-secret", java.util.HexFormat.of().formatHex(
+                        java.security.SecureRandom.getSeed(24)));
+            }
             String workspace = props.apply("powerbi.workspace-id");
             sandboxValues.put("powerbi.workspace-id", workspace == null || workspace.isBlank() ? Sandbox.WORKSPACE : workspace);
             effective = k -> sandboxValues.containsKey(k) ? sandboxValues.get(k) : props.apply(k);
@@ -188,6 +234,16 @@ public final class ConnectorRuntime implements AutoCloseable {
                 throw new ConfigException("powerbi.tables: " + e.getMessage());
             }
         }
+        tableauSettings = new TableauSettings(effective, sandbox != null);
+        for (Map.Entry<String, List<String>> ds : tableauSettings.datasources.entrySet()) {
+            for (String t : ds.getValue() == null ? List.<String>of() : ds.getValue()) {
+                try {
+                    mappings.get(t); // a data source reads landed (mapped) tables
+                } catch (IllegalArgumentException e) {
+                    throw new ConfigException("tableau.datasource." + ds.getKey() + ".tables: " + e.getMessage());
+                }
+            }
+        }
         ChangeDetection changes = new ChangeDetection(state, settings, destinations);
         PacingClock clock = sandbox != null ? sandbox.clock() : PacingClock.SYSTEM;
         PowerBiClient powerBiClient = null;
@@ -207,11 +263,19 @@ public final class ConnectorRuntime implements AutoCloseable {
 
         // the beans the routes call, by the names the YAML uses; tests and the benchmark may put others in their place
         Map<String, Object> beans = new LinkedHashMap<>();
-        beans.put("retryPolicy", new RetryPolicy(settings.retry, Clock.systemUTC(), sandbox != null ? sandbox.timeScale() : 1.0));
+        RetryPolicy retryPolicy = new RetryPolicy(settings.retry, Clock.systemUTC(), sandbox != null ? sandbox.timeScale() : 1.0);
+        beans.put("retryPolicy", retryPolicy);
         beans.put("powerbi", powerBi);
         this.databricksClient = databricksClient;
         databricks = new DatabricksDestination(databricksSettings, databricksClient, state);
         beans.put("databricks", databricks);
+        RefreshLedger refreshLedger = new RefreshLedger(landing.dataSource());
+        tableauSession = tableauSettings.enabled ? new TableauSession(tableauSettings, ssl) : null;
+        tableau = new TableauDestination(tableauSettings, tableauSession == null ? null : new TableauClient(tableauSettings,
+                tableauSession, ssl), refreshLedger, state, retryPolicy);
+        tableauWebhooks = new TableauWebhooks(tableauSettings, tableau, refreshLedger);
+        beans.put("tableau", tableau);
+        beans.put("tableauWebhooks", tableauWebhooks);
         beans.put("changes", changes);
         beans.put("runLedger", ledger);
         beans.put("fnoPages", new FnoPages(fno, settings));
@@ -274,6 +338,8 @@ public final class ConnectorRuntime implements AutoCloseable {
     public PowerBiSettings powerBiSettings() { return powerBiSettings; }
     public DatabricksSettings databricksSettings() { return databricksSettings; }
     public DatabricksClient databricksClient() { return databricksClient; }
+    public TableauDestination tableau() { return tableau; }
+    public TableauWebhooks tableauWebhooks() { return tableauWebhooks; }
 
     @Override
     public void close() {
@@ -281,6 +347,9 @@ public final class ConnectorRuntime implements AutoCloseable {
             main.stop();
         } catch (RuntimeException e) {
             LOG.warn("stopping Camel: {}", e.getMessage());
+        }
+        if (tableauSession != null) {
+            tableauSession.close(); // signs out, freeing the token's one session
         }
         if (landing != null) {
             landing.close();

@@ -89,7 +89,7 @@ public final class BearerHttp {
 
     private HttpResponse<InputStream> exchange(HttpRequest.Builder request, String token) throws IOException {
         try {
-            return http.send(request.header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofInputStream());
+            return http.send(request.header(tokens.headerName(), tokens.headerValue(token)).build(), HttpResponse.BodyHandlers.ofInputStream());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted", e);

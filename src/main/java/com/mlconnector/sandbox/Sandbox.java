@@ -5,6 +5,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,6 +24,12 @@ public final class Sandbox implements AutoCloseable {
     public static final String DATABRICKS_CLIENT = "sandbox-databricks-sp";
     public static final String DATABRICKS_WAREHOUSE = "sandbox-warehouse";
     public static final long DATABRICKS_JOB = 7001;
+    public static final String TABLEAU_PAT_NAME = "ml-connector-sandbox";
+    /** Not a secret either: the sandbox Tableau's personal access token. */
+    public static final String TABLEAU_PAT_SECRET = "sandbox-pat-secret";
+    public static final String TABLEAU_SITE = "finance";
+    /** The sandbox's published data source over the landing database. */
+    public static final String TABLEAU_DATASOURCE = "4f9a3c1e-7d2b-4e8a-9c61-5b0d2e7f8a10";
     public static final List<String> COMPANIES = List.of("usmf", "demf", "gbsi");
 
     /** Default sizes: small enough to sync in seconds, wide enough to page and batch. */
@@ -39,17 +46,20 @@ public final class Sandbox implements AutoCloseable {
     private final FnoEmulator fno;
     private final PowerBiEmulator powerBi;
     private final DatabricksEmulator databricks;
+    private final TableauEmulator tableau;
     private final Map<String, FnoDataSet> data;
     private final PacingClock clock;
     private final double timeScale;
 
     private Sandbox(SandboxTokens tokens, EntraEmulator entra, FnoEmulator fno, PowerBiEmulator powerBi,
-                    DatabricksEmulator databricks, Map<String, FnoDataSet> data, PacingClock clock, double timeScale) {
+                    DatabricksEmulator databricks, TableauEmulator tableau, Map<String, FnoDataSet> data, PacingClock clock,
+                    double timeScale) {
         this.tokens = tokens;
         this.entra = entra;
         this.fno = fno;
         this.powerBi = powerBi;
         this.databricks = databricks;
+        this.tableau = tableau;
         this.data = data;
         this.clock = clock;
         this.timeScale = timeScale;
@@ -90,10 +100,15 @@ public final class Sandbox implements AutoCloseable {
         entra.registerAudience(PowerBiEmulator.AUDIENCE);
         DatabricksEmulator databricks = new DatabricksEmulator(Integer.parseInt(or(setting, "sandbox.databricks.port", "0")),
                 tokens, DATABRICKS_CLIENT, CLIENT_SECRET, DATABRICKS_WAREHOUSE, "main", "finance");
-        LOG.info("Sandbox started: Entra ID at {}, F&O at {} ({} legal entities, {} entities), Power BI at {}, Databricks at {}{}",
-                entra.baseUrl(), fno.baseUrl(), COMPANIES.size(), data.size(), powerBi.apiUrl(), databricks.baseUrl(),
-                scale == 1 ? "" : " (time runs " + scale + "x)");
-        return new Sandbox(tokens, entra, fno, powerBi, databricks, data, clock, scale);
+        TableauEmulator tableau = new TableauEmulator(Integer.parseInt(or(setting, "sandbox.tableau.port", "0")),
+                TABLEAU_PAT_NAME, TABLEAU_PAT_SECRET, TABLEAU_SITE,
+                Duration.ofMinutes(Long.parseLong(or(setting, "sandbox.tableau.session-idle-minutes", "240"))),
+                Duration.ofMillis((long) (Double.parseDouble(or(setting, "sandbox.tableau.job-seconds", "2")) * 1000)));
+        tableau.addDatasource(TABLEAU_DATASOURCE, "Finance landing (sandbox)");
+        LOG.info("Sandbox started: Entra ID at {}, F&O at {} ({} legal entities, {} entities), Power BI at {}, Databricks at {}, "
+                        + "Tableau at {}{}", entra.baseUrl(), fno.baseUrl(), COMPANIES.size(), data.size(), powerBi.apiUrl(),
+                databricks.baseUrl(), tableau.baseUrl(), scale == 1 ? "" : " (time runs " + scale + "x)");
+        return new Sandbox(tokens, entra, fno, powerBi, databricks, tableau, data, clock, scale);
     }
 
     private static String or(Function<String, String> setting, String key, String fallback) {
@@ -106,6 +121,7 @@ public final class Sandbox implements AutoCloseable {
     public FnoEmulator fno() { return fno; }
     public PowerBiEmulator powerBi() { return powerBi; }
     public DatabricksEmulator databricks() { return databricks; }
+    public TableauEmulator tableau() { return tableau; }
     /** The sandbox's time (scaled by sandbox.time-scale), shared with the connector's pacing. */
     public PacingClock clock() { return clock; }
     public double timeScale() { return timeScale; }
@@ -150,6 +166,7 @@ public final class Sandbox implements AutoCloseable {
 
     @Override
     public void close() {
+        tableau.close();
         databricks.close();
         powerBi.close();
         fno.close();

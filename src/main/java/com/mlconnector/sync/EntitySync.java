@@ -31,6 +31,7 @@ public final class EntitySync {
     private int batches;
     private int pages;
     private volatile boolean failed;
+    private final List<String> followUpFailures = new ArrayList<>();
 
     public EntitySync(String runId, EntityMapping mapping, int batchSize) {
         this.runId = runId;
@@ -126,6 +127,18 @@ public final class EntitySync {
 
     void markFailed() {
         failed = true;
+    }
+
+    /**
+     * A step after the rows landed did not succeed (a Tableau extract refresh): the rows stay delivered, and the run
+     * ends PARTIAL with this reason.
+     */
+    public synchronized void followUpFailed(String reason) {
+        followUpFailures.add(reason);
+    }
+
+    public synchronized List<String> followUpFailures() {
+        return List.copyOf(followUpFailures);
     }
 
     public Duration elapsed() {

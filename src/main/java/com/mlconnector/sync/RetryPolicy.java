@@ -81,6 +81,20 @@ public final class RetryPolicy {
         return true;
     }
 
+    /** Waits what a decision says (shortened by the sandbox's time scale), for code that retries a call itself. */
+    public void pause(Decision d) throws InterruptedException {
+        Thread.sleep(Math.max(0, (long) (d.delay().toMillis() / timeScale)));
+    }
+
+    /** The exponential backoff (with jitter) after {@code retriesSoFar} retries, for code that retries by itself. */
+    public Decision backoff(int retriesSoFar, String reason) {
+        return new Decision(backoff(retriesSoFar), reason);
+    }
+
+    public int maxAttempts() {
+        return settings.maxAttempts();
+    }
+
     public Decision decide(Throwable failure, int retriesSoFar) {
         for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
             if (t instanceof HttpOperationFailedException h) {

@@ -106,7 +106,8 @@ public final class RunLedger {
 
     /**
      * Closes a run that read to the end: date-window watermarks move on, and the run is SUCCEEDED, or PARTIAL when a
-     * batch was dead-lettered (then this throws, so the caller and the exit code see the run did not fully succeed).
+     * batch was dead-lettered or a step after the landing failed (then this throws, so the caller and the exit code
+     * see the run did not fully succeed).
      */
     public void finished(Exchange exchange) throws SQLException {
         EntitySync sync = exchange.getProperty(SYNC, EntitySync.class);
@@ -128,6 +129,13 @@ public final class RunLedger {
             sync.markFailed();
             LOG.error("run={} entity={} PARTIAL: {}; {} batch(es) dead-lettered", sync.getRunId(), sync.getEntity(), summary, dead);
             throw new DeadLetteredException(sync.getEntity() + ": " + dead + " batch(es) dead-lettered; replay them with `replay`");
+        }
+        if (!sync.followUpFailures().isEmpty()) {
+            String why = String.join("; ", sync.followUpFailures());
+            finish(sync, "PARTIAL", why);
+            sync.markFailed();
+            LOG.error("run={} entity={} PARTIAL: {}; {}", sync.getRunId(), sync.getEntity(), summary, why);
+            throw new IncompleteRunException(sync.getEntity() + ": the rows landed, but " + why);
         }
         finish(sync, "SUCCEEDED", null);
         LOG.info("run={} entity={} succeeded: {}", sync.getRunId(), sync.getEntity(), summary);

@@ -19,6 +19,7 @@ public final class CrashableSync {
         p.setProperty("sandbox.fno.page-size", "1000");
         p.setProperty("sync.batch-size", "1000");
         p.setProperty("databricks.enabled", "false"); // idempotent by MERGE; left out to keep the test short
+        p.setProperty("tableau.enabled", "false"); // reads the landing: nothing of its own to lose in a crash
         return p;
     }
 

@@ -27,8 +27,10 @@ public final class TestConnector {
         p.setProperty("retry.initial-backoff-ms", "50");
         p.setProperty("retry.max-backoff-ms", "200");
         p.setProperty("retry.default-retry-after-seconds", "1");
-        p.setProperty("powerbi.enabled", "false"); // Power BI and Databricks tests switch them on
+        p.setProperty("powerbi.enabled", "false"); // Power BI, Databricks and Tableau tests switch them on
         p.setProperty("databricks.enabled", "false");
+        p.setProperty("tableau.enabled", "false");
+        p.setProperty("camel.server.port", "0"); // the webhook server on a free port
         return p;
     }
 

@@ -1,0 +1,325 @@
+package com.mlconnector.tableau;
+
+import com.mlconnector.state.DeliveryState;
+import com.mlconnector.sync.Batch;
+import com.mlconnector.sync.DestinationRun;
+import com.mlconnector.sync.EntitySync;
+import com.mlconnector.sync.RetryPolicy;
+import com.mlconnector.sync.RunLedger;
+import org.apache.camel.Exchange;
+import org.apache.camel.http.base.HttpOperationFailedException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The Tableau destination (route bean {@code tableau}). Tableau reads the landing database through published data
+ * sources, so nothing is sent row by row: after a run has landed rows, each data source that reads the table owes
+ * an extract refresh, and this asks for it ({@code POST …/datasources/{id}/refresh}), follows the job until Tableau
+ * says it completed, and records the outcome in the audit trail.
+ * <ul>
+ * <li>finishCode 0 pays what the data source owed; 1 (failed) is asked again with backoff, up to
+ * tableau.refresh-attempts; 2 (cancelled: someone stopped it) and a job past tableau.refresh-timeout-seconds are not.
+ * Whatever is still owed ends the run PARTIAL and is asked for again by the next run, even if nothing new lands.</li>
+ * <li>One refresh of a data source at a time; a run that waited for another's refresh skips its own when that one was
+ * asked for after its rows landed.</li>
+ * <li>A DatasourceRefreshFailed webhook for a refresh being followed ends it as failed at once; a succeeded one makes
+ * the next poll come now (the job's own finishCode stays the judge of success).</li>
+ * </ul>
+ */
+public final class TableauDestination {
+    public static final String DESTINATION = "tableau";
+    private static final Logger LOG = LoggerFactory.getLogger(TableauDestination.class);
+
+    private final TableauSettings settings;
+    private final TableauClient client;
+    private final RefreshLedger ledger;
+    private final DeliveryState audit;
+    private final RetryPolicy retry;
+    private final Map<String, Object> locks = new ConcurrentHashMap<>();
+    private final Map<String, RefreshWatch> following = new ConcurrentHashMap<>();
+
+    public TableauDestination(TableauSettings settings, TableauClient client, RefreshLedger ledger, DeliveryState audit,
+                              RetryPolicy retry) {
+        this.settings = settings;
+        this.client = client;
+        this.ledger = ledger;
+        this.audit = audit;
+        this.retry = retry;
+    }
+
+    public TableauSettings settings() {
+        return settings;
+    }
+
+    public TableauClient client() {
+        return client;
+    }
+
+    /** Does a Tableau data source read the table of this run? (the route's filter) */
+    public boolean takes(Exchange exchange) {
+        EntitySync sync = exchange.getProperty(RunLedger.SYNC, EntitySync.class);
+        return !settings.datasourcesReading(sync.getMapping().table()).isEmpty();
+    }
+
+    /**
+     * At the end of a run: when rows landed (or a refresh is still owed from before), refresh each data source that
+     * reads the table. A refresh that does not succeed makes the run PARTIAL; it does not undo the landing.
+     */
+    public void finish(Exchange exchange) throws Exception {
+        EntitySync sync = exchange.getProperty(RunLedger.SYNC, EntitySync.class);
+        String table = sync.getMapping().table();
+        DestinationRun landing = sync.destination(RunLedger.DESTINATION);
+        boolean landed = sync.getRowsWritten() > 0 || landing.deleted() > 0;
+        for (String ds : settings.datasourcesReading(table)) {
+            if (landed) {
+                ledger.owe(ds, table, Instant.now());
+            }
+            try {
+                refreshIfOwed(ds, sync.getRunId(), table);
+            } catch (TableauException e) {
+                sync.followUpFailed(e.getMessage());
+            }
+        }
+    }
+
+    /** The replay of a landing dead letter changed the table: the data sources that read it owe a refresh. */
+    public void landed(Exchange exchange) throws Exception {
+        Batch b = exchange.getMessage().getBody(Batch.class);
+        for (String ds : settings.datasourcesReading(b.mapping().table())) {
+            ledger.owe(ds, b.mapping().table(), Instant.now());
+        }
+    }
+
+    /** Refreshes every data source that owes one (after a replay); returns what could not be refreshed. */
+    public List<String> refreshOwed(String runId) throws Exception {
+        List<String> problems = new ArrayList<>();
+        for (String ds : ledger.allOwed()) {
+            if (!settings.datasources.containsKey(ds)) {
+                continue; // no longer configured
+            }
+            try {
+                refreshIfOwed(ds, runId, "-");
+            } catch (TableauException e) {
+                problems.add(e.getMessage());
+            }
+        }
+        return problems;
+    }
+
+    /**
+     * Refreshes the data source if it still owes a refresh once it is this thread's turn.
+     *
+     * @throws TableauException when it did not succeed (the data source stays owed)
+     */
+    public void refreshIfOwed(String ds, String runId, String table) throws Exception {
+        synchronized (locks.computeIfAbsent(ds, k -> new Object())) {
+            if (!ledger.owed(ds)) {
+                LOG.info("run={} Tableau data source {} already refreshed after these rows landed", runId, ds);
+                return;
+            }
+            String failure = null;
+            for (int attempt = 1; attempt <= settings.refreshAttempts; attempt++) {
+                if (attempt > 1) {
+                    retry.pause(retry.backoff(attempt - 2, "refresh failed"));
+                }
+                Instant requested = Instant.now();
+                Instant started = Instant.now();
+                TableauClient.Job job;
+                Outcome o;
+                try {
+                    job = withRetries(() -> start(ds), "refresh of data source " + ds);
+                    o = follow(ds, job);
+                } catch (TableauException e) {
+                    audit.note(runId, table, DESTINATION, "REFRESH", 0, "FAILED", "data source " + ds + ": " + e.getMessage(), started);
+                    throw new TableauException(e.getMessage() + "; the refresh is asked for again by the next run");
+                }
+                String answer = "data source " + ds + ", job " + job.id() + ", attempt " + attempt + " of "
+                        + settings.refreshAttempts + ": " + o.describe();
+                audit.note(runId, table, DESTINATION, "REFRESH", 0, o.success() ? "CONFIRMED" : "FAILED", answer, started);
+                if (o.success()) {
+                    ledger.paid(ds, requested);
+                    LOG.info("run={} Tableau extract of data source {} refreshed (job {}, {})", runId, ds, job.id(),
+                            RunLedger.formatDuration(Duration.between(started, Instant.now())));
+                    return;
+                }
+                failure = "Tableau refresh of data source " + ds + " " + o.describe();
+                LOG.warn("run={} {} (attempt {} of {})", runId, failure, attempt, settings.refreshAttempts);
+                if (!o.worthRetrying()) {
+                    break;
+                }
+            }
+            throw new TableauException(failure + "; it is asked for again by the next run");
+        }
+    }
+
+    /** A DatasourceRefreshFailed event (from the webhook): ends the refresh being followed for it, if any. */
+    public boolean failedByWebhook(String ds, Instant createdAt, String name) {
+        RefreshWatch w = following.get(ds);
+        if (w == null || (createdAt != null && w.job.createdAt() != null && createdAt.isBefore(w.job.createdAt()))) {
+            return false; // not a refresh the connector is following (or one from before it)
+        }
+        w.fail("DatasourceRefreshFailed webhook for " + (name == null || name.isBlank() ? ds : "'" + name + "'"));
+        return true;
+    }
+
+    /** A DatasourceRefreshSucceeded event: poll the job now rather than at the next interval. */
+    public boolean succeededByWebhook(String ds) {
+        RefreshWatch w = following.get(ds);
+        if (w != null) {
+            w.nudge();
+        }
+        return w != null;
+    }
+
+    private TableauClient.Job start(String ds) throws Exception {
+        try {
+            return client.startRefresh(ds);
+        } catch (HttpOperationFailedException e) {
+            if (e.getStatusCode() == 404) {
+                throw new TableauException("Tableau has no data source " + ds + " on site '" + settings.site
+                        + "' (HTTP 404): check tableau.datasource-id");
+            }
+            if (e.getStatusCode() == 403) {
+                throw new TableauException("Tableau refused the refresh of data source " + ds + " (HTTP 403 "
+                        + TableauSession.errorCode(e.getResponseBody()) + "): the token's user needs the data source's "
+                        + "Refresh Extracts capability (or to own it)");
+            }
+            throw e;
+        }
+    }
+
+    /** Polls the job with backoff until Tableau says it completed, the webhook says it failed, or the timeout passes. */
+    private Outcome follow(String ds, TableauClient.Job job) throws Exception {
+        RefreshWatch watch = new RefreshWatch(job);
+        following.put(ds, watch);
+        try {
+            Instant deadline = Instant.now().plus(settings.refreshTimeout);
+            Duration wait = settings.firstPoll;
+            while (true) {
+                String failedBy = watch.await(min(wait, Duration.between(Instant.now(), deadline)));
+                TableauClient.Job now = withRetries(() -> client.job(job.id()), "job " + job.id());
+                if (now.done()) {
+                    int code = now.finishCode() == null ? 1 : now.finishCode();
+                    String notes = now.notes().isEmpty() ? "" : " (" + now.notes() + ")";
+                    return switch (code) {
+                        case 0 -> new Outcome(0, "succeeded", false);
+                        case 2 -> new Outcome(2, "was cancelled in Tableau" + notes, false);
+                        default -> new Outcome(code, "failed (finishCode " + code + ")" + notes
+                                + (failedBy == null ? "" : ", told by the " + failedBy), true);
+                    };
+                }
+                if (failedBy != null) {
+                    // the job does not show it yet; the event is enough (one look at the job above, for its notes)
+                    return new Outcome(1, "failed (told by the " + failedBy + ")", true);
+                }
+                if (!Instant.now().isBefore(deadline)) {
+                    return new Outcome(-1, "did not finish within " + settings.refreshTimeout.toSeconds()
+                            + " s (tableau.refresh-timeout-seconds; job " + job.id() + " at " + now.progress() + "%)", false);
+                }
+                wait = min(wait.multipliedBy(2), settings.maxPoll);
+            }
+        } finally {
+            following.remove(ds, watch);
+        }
+    }
+
+    interface Call<T> {
+        T run() throws Exception;
+    }
+
+    /** One call, tried again on 429 (Retry-After), 5xx and dropped connections, by the shared retry policy. */
+    private <T> T withRetries(Call<T> call, String what) throws Exception {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return call.run();
+            } catch (HttpOperationFailedException e) {
+                if (e.getStatusCode() == 409 && attempt < retry.maxAttempts() * 4) {
+                    // a refresh of it is running already (scheduled in Tableau, or by someone else): it may not include
+                    // the rows that just landed, so ask again once it is over
+                    LOG.info("Tableau answered 409 to the {} (a refresh is running already): asking again after it", what);
+                    retry.pause(retry.backoff(Math.min(attempt - 1, 6), "409"));
+                    continue;
+                }
+                pauseOrThrow(e, attempt, what);
+            } catch (TableauException | java.io.IOException | java.io.UncheckedIOException e) {
+                if (e instanceof TableauException && e.getCause() == null) {
+                    throw e; // refused for good
+                }
+                pauseOrThrow(e, attempt, what);
+            }
+        }
+    }
+
+    private void pauseOrThrow(Exception e, int attempt, String what) throws Exception {
+        RetryPolicy.Decision d = retry.decide(e, attempt - 1);
+        if (!d.retry() || attempt >= retry.maxAttempts()) {
+            throw new TableauException("Tableau " + what + ": " + describe(e), e);
+        }
+        LOG.warn("Tableau {}: attempt {} failed ({}); trying again in {} ms", what, attempt, d.reason(), d.delay().toMillis());
+        retry.pause(d);
+    }
+
+    private static String describe(Exception e) {
+        if (e instanceof HttpOperationFailedException h) {
+            return "HTTP " + h.getStatusCode() + " " + TableauSession.errorCode(h.getResponseBody());
+        }
+        return e.getMessage();
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
+    }
+
+    /** How one refresh ended. */
+    private record Outcome(int finishCode, String text, boolean worthRetrying) {
+        boolean success() {
+            return finishCode == 0;
+        }
+
+        String describe() {
+            return text;
+        }
+    }
+
+    /** A refresh being followed; the webhook can end it (failed) or make the next poll come now. */
+    private static final class RefreshWatch {
+        final TableauClient.Job job;
+        private String failedBy;
+        private boolean nudged;
+
+        RefreshWatch(TableauClient.Job job) {
+            this.job = job;
+        }
+
+        synchronized void fail(String why) {
+            failedBy = why;
+            notifyAll();
+        }
+
+        synchronized void nudge() {
+            nudged = true;
+            notifyAll();
+        }
+
+        /** Waits up to {@code d} (less when nudged); returns why it failed when the webhook said so. */
+        synchronized String await(Duration d) throws InterruptedException {
+            long until = System.nanoTime() + Math.max(0, d.toNanos());
+            while (failedBy == null && !nudged) {
+                long left = until - System.nanoTime();
+                if (left <= 0) {
+                    break;
+                }
+                wait(Math.max(1, left / 1_000_000));
+            }
+            nudged = false;
+            return failedBy;
+        }
+    }
+}

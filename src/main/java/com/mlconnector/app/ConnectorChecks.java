@@ -64,6 +64,16 @@ public final class ConnectorChecks {
                 return "token and statement execution work";
             }));
         }
+        if (rt.tableau().settings().enabled) {
+            var ts = rt.tableau().settings();
+            results.add(check("Tableau sign-in at " + ts.serverUrl + " (site '" + ts.site + "', token '" + ts.patName + "')",
+                    () -> "site " + rt.tableau().client().session().siteId()));
+            for (String ds : ts.datasources.keySet()) {
+                results.add(check("Tableau data source " + ds, () -> "'" + rt.tableau().client().datasourceName(ds)
+                        + "', refreshed after " + (ts.datasources.get(ds) == null ? "every table" : String.join(", ", ts.datasources.get(ds)))
+                        + " land"));
+            }
+        }
         results.add(check("Landing database writable (" + ConnectorRuntime.redactJdbc(rt.settings().landingJdbcUrl) + ")", () -> {
             try (Connection c = rt.landing().dataSource().getConnection()) {
                 c.setAutoCommit(false);

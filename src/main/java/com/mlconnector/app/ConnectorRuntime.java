@@ -168,9 +168,10 @@ public final class ConnectorRuntime implements AutoCloseable {
         ConnectorSettings configured = ConnectorSettings.from(props);
         SSLContext ssl;
         Function<String, String> effective = props;
+        Map<String, String> sandboxValues = new HashMap<>();
         if (configured.sandbox()) {
             sandbox = Sandbox.start(props);
-            Map<String, String> sandboxValues = new HashMap<>();
+
             sandboxValues.put("d365.url", sandbox.fnoUrl());
             sandboxValues.put("entra.authority-host", sandbox.authorityHost());
             sandboxValues.put("d365.tenant-id", Sandbox.TENANT);
@@ -234,8 +235,15 @@ public final class ConnectorRuntime implements AutoCloseable {
                 throw new ConfigException("powerbi.tables: " + e.getMessage());
             }
         }
+        if (sandbox != null && props.apply("tableau.datasource-id") == null) {
+            // the sandbox's data source reads the finance tables (those mapped here)
+            sandboxValues.put("tableau.datasource." + Sandbox.TABLEAU_DATASOURCE + ".tables", String.join(",",
+                    loaded.stream().map(EntityMapping::table).filter(List.of("Invoices", "InvoiceLines", "GLEntries",
+                            "GLAccounts", "Vendors")::contains).toList()));
+        }
         tableauSettings = new TableauSettings(effective, sandbox != null);
-        for (Map.Entry<String, List<String>> ds : tableauSettings.datasources.entrySet()) {
+        for (Map.Entry<String, List<String>> ds : tableauSettings.enabled ? tableauSettings.datasources.entrySet()
+                : Map.<String, List<String>>of().entrySet()) {
             for (String t : ds.getValue() == null ? List.<String>of() : ds.getValue()) {
                 try {
                     mappings.get(t); // a data source reads landed (mapped) tables

@@ -51,6 +51,12 @@ public final class Replay {
         } finally {
             pt.stop();
         }
+        if (rt.tableau().settings().enabled && out.stream().anyMatch(Outcome::ok)) {
+            // the replayed rows are in the landing tables now: the Tableau extracts that read them are refreshed
+            for (String problem : rt.tableau().refreshOwed("replay-" + UUID.randomUUID())) {
+                out.add(new Outcome("tableau", false, problem));
+            }
+        }
         return out;
     }
 

@@ -3,6 +3,7 @@ package com.mlconnector.cli;
 import com.mlconnector.app.ConnectorRuntime;
 import com.mlconnector.app.RuntimeOptions;
 import com.mlconnector.app.StatusReport;
+import com.mlconnector.tableau.TableauStatus;
 import com.mlconnector.sync.RunLedger;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -37,7 +38,11 @@ final class StatusCommand implements Callable<Integer> {
                         .filter(m -> rt.databricksSettings().takes(m.table())).toList(), "databricks"));
             }
             spec.commandLine().getOut().print(StatusReport.render(lines));
-            return lines.stream().anyMatch(l -> l.failuresSince() > 0 || l.deadLetters() > 0) ? 1 : 0;
+            List<TableauStatus.Line> extracts = rt.tableau().settings().enabled
+                    ? TableauStatus.of(rt.landing().dataSource(), rt.tableau().settings()) : List.of();
+            spec.commandLine().getOut().print(TableauStatus.render(extracts));
+            return lines.stream().anyMatch(l -> l.failuresSince() > 0 || l.deadLetters() > 0)
+                    || extracts.stream().anyMatch(TableauStatus.Line::behind) ? 1 : 0;
         }
     }
 }

@@ -108,14 +108,16 @@ class CommandLineTest {
         assertThat(run("check")).isZero();
         assertThat(out.toString()).contains("OK    Entra ID token for F&O").contains("OK    F&O $metadata")
                 .contains("OK    F&O entity GeneralJournalAccountEntries").contains("OK    Landing database writable")
-                .contains("OK    Power BI workspace").contains("OK    Databricks warehouse").contains("All 13 checks passed.");
+                .contains("OK    Power BI workspace").contains("OK    Databricks warehouse")
+                .contains("OK    Tableau sign-in").contains("OK    Tableau data source 4f9a3c1e-7d2b-4e8a-9c61-5b0d2e7f8a10: 'Finance landing (sandbox)'")
+                .contains("All 15 checks passed.");
 
         Path vendors = dir.resolve("mappings/vendors.yaml");
         Files.writeString(vendors, Files.readString(vendors).replace("source: VendorGroupId", "source: VendorGroupIdentifier"));
         out.getBuffer().setLength(0);
         assertThat(run("check")).isEqualTo(1);
         assertThat(out.toString()).contains("FAIL  F&O entity VendorsV2").contains("HTTP 400")
-                .contains("VendorGroupIdentifier").contains("1 of 13 checks failed.");
+                .contains("VendorGroupIdentifier").contains("1 of 15 checks failed.");
     }
 
     @Test

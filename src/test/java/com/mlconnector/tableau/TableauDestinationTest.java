@@ -1,6 +1,9 @@
 package com.mlconnector.tableau;
 
 import com.mlconnector.app.ConnectorRuntime;
+import com.mlconnector.app.Replay;
+import com.mlconnector.app.RuntimeOptions;
+import com.mlconnector.sync.BatchSink;
 import com.mlconnector.sandbox.Sandbox;
 import com.mlconnector.sandbox.TableauEmulator;
 import com.mlconnector.support.LogCapture;
@@ -13,6 +16,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
@@ -127,11 +131,17 @@ class TableauDestinationTest {
                     .contains("Unable to connect to the server");
             assertThat(TestConnector.query(rt, "SELECT datasource_id FROM tableau_refresh_owed"))
                     .extracting(r -> r.get("DATASOURCE_ID")).containsExactly(DS);
+            // `status` shows the extract is behind, and why
+            String status = TableauStatus.render(TableauStatus.of(rt.landing().dataSource(), rt.tableau().settings()));
+            assertThat(status).contains("last refresh FAILED").contains("extract BEHIND the landing tables")
+                    .contains("Unable to connect to the server");
 
             rt.syncNow("GLAccounts", "test"); // nothing new from F&O, but the extract is still behind
             assertThat(t.refreshRequests()).isEqualTo(4);
             assertThat(lastRunStatus(rt, "GLAccounts")).isEqualTo("SUCCEEDED");
             assertThat(TestConnector.query(rt, "SELECT * FROM tableau_refresh_owed")).isEmpty();
+            assertThat(TableauStatus.render(TableauStatus.of(rt.landing().dataSource(), rt.tableau().settings())))
+                    .contains("last refresh CONFIRMED").contains("extract up to date");
         }
     }
 
@@ -256,6 +266,32 @@ class TableauDestinationTest {
                     HttpResponse.BodyHandlers.ofString());
             assertThat(bad.statusCode()).isEqualTo(400);
             assertThat(log.text()).doesNotContain(SECRET);
+        }
+    }
+
+    @Test
+    void replayedLandingBatchesAreFollowedByARefresh() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger writes = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicReference<BatchSink> real = new java.util.concurrent.atomic.AtomicReference<>();
+        BatchSink outage = batch -> {
+            if (writes.incrementAndGet() <= 3) {
+                throw new java.sql.SQLException("connection refused", "08001"); // the first batch dies after 3 attempts
+            }
+            real.get().write(batch);
+        };
+        Properties p = tableau();
+        p.setProperty("retry.max-attempts", "3");
+        p.setProperty("sandbox.fno.rows.GeneralJournalAccountEntries", "25000");
+        try (ConnectorRuntime rt = ConnectorRuntime.start(RuntimeOptions.once(Path.of("."), p).withSink(outage))) {
+            real.set(rt.camelContext().getRegistry().lookupByNameAndType("landingWriter", BatchSink.class));
+            assertThatThrownBy(() -> rt.syncNow("GLEntries", "test")).hasRootCauseInstanceOf(IncompleteRunException.class);
+            assertThat(rt.sandbox().tableau().refreshRequests()).as("the rows that did land").isEqualTo(1);
+
+            assertThat(Replay.run(rt, Replay.pending(rt.deadLetters()))).allSatisfy(o -> assertThat(o.ok()).isTrue());
+            assertThat(TestConnector.count(rt, "GLEntries")).isEqualTo(25_000);
+            assertThat(rt.sandbox().tableau().refreshRequests()).as("the replayed rows").isEqualTo(2);
+            assertThat(refreshAudit(rt)).extracting(r -> r.get("STATUS")).containsExactly("CONFIRMED", "CONFIRMED");
+            assertThat(TestConnector.query(rt, "SELECT * FROM tableau_refresh_owed")).isEmpty();
         }
     }
 

@@ -29,6 +29,11 @@ import com.mlconnector.sync.FnoPages;
 import com.mlconnector.sync.Mappings;
 import com.mlconnector.sync.RetryPolicy;
 import com.mlconnector.sync.RunLedger;
+import com.mlconnector.events.BusinessEventReceiver;
+import com.mlconnector.events.EventMap;
+import com.mlconnector.events.EventReads;
+import com.mlconnector.events.EventSettings;
+import com.mlconnector.events.EventStore;
 import com.mlconnector.tableau.RefreshLedger;
 import com.mlconnector.tableau.TableauClient;
 import com.mlconnector.tableau.TableauDestination;
@@ -80,6 +85,9 @@ public final class ConnectorRuntime implements AutoCloseable {
     private TableauSession tableauSession;
     private TableauDestination tableau;
     private TableauWebhooks tableauWebhooks;
+    private EventSettings eventSettings;
+    private BusinessEventReceiver businessEvents;
+    private EventStore eventStore;
 
     private ConnectorRuntime(RuntimeOptions options) {
         this.options = options;
@@ -131,6 +139,11 @@ public final class ConnectorRuntime implements AutoCloseable {
             // the sandbox Tableau calls the webhook back, on the port the server got (0 picks a free one)
             String secret = tableauSettings.webhookSecret;
             sandbox.tableau().webhookUrl(() -> "http://127.0.0.1:" + httpPort() + "/webhooks/tableau/" + secret);
+        }
+        if (sandbox != null && eventSettings.enabled) {
+            // the sandbox F&O posts a business event when a test or the demo changes its data
+            String secret = eventSettings.secret;
+            sandbox.businessEvents().endpoint(() -> "http://127.0.0.1:" + httpPort() + "/events/fno/" + secret);
         }
         if (options.schedules()) {
             installSchedules(main.getCamelContext());
@@ -193,6 +206,9 @@ public final class ConnectorRuntime implements AutoCloseable {
             sandboxValues.put("tableau.site", Sandbox.TABLEAU_SITE);
             if (props.apply("tableau.datasource-id") == null) {
                 sandboxValues.put("tableau.datasource-id", Sandbox.TABLEAU_DATASOURCE);
+            }
+            if (props.apply("events.secret") == null) {
+                sandboxValues.put("events.secret", java.util.HexFormat.of().formatHex(java.security.SecureRandom.getSeed(24)));
             }
             if (props.apply("tableau.webhook-secret") == null) {
                 sandboxValues.put("tableau.webhook-secret", java.util.HexFormat.of().formatHex(
@@ -284,6 +300,13 @@ public final class ConnectorRuntime implements AutoCloseable {
         tableauWebhooks = new TableauWebhooks(tableauSettings, tableau, refreshLedger);
         beans.put("tableau", tableau);
         beans.put("tableauWebhooks", tableauWebhooks);
+        eventSettings = new EventSettings(effective, sandbox != null);
+        EventMap eventMap = eventSettings.enabled ? EventMap.load(options.workDir().resolve(eventSettings.mapFile), mappings)
+                : EventMap.empty();
+        eventStore = new EventStore(landing.dataSource());
+        businessEvents = new BusinessEventReceiver(eventSettings, eventMap, eventStore);
+        beans.put("businessEvents", businessEvents);
+        beans.put("eventReads", new EventReads(eventSettings, eventMap, eventStore));
         beans.put("changes", changes);
         beans.put("runLedger", ledger);
         beans.put("fnoPages", new FnoPages(fno, settings));
@@ -348,6 +371,9 @@ public final class ConnectorRuntime implements AutoCloseable {
     public DatabricksClient databricksClient() { return databricksClient; }
     public TableauDestination tableau() { return tableau; }
     public TableauWebhooks tableauWebhooks() { return tableauWebhooks; }
+    public BusinessEventReceiver businessEvents() { return businessEvents; }
+    public EventStore eventStore() { return eventStore; }
+    public EventSettings eventSettings() { return eventSettings; }
 
     @Override
     public void close() {

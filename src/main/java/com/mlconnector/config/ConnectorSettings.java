@@ -28,6 +28,8 @@ public final class ConnectorSettings {
     public final boolean crossCompany;
     public final String dimensionDelimiter;
     public final int batchSize;
+    /** How long a run waits for another run of the same table to end before giving up. */
+    public final int tableWaitMinutes;
     public final Duration requestTimeout;
     public final Duration firstRequestTimeout;
     public final String landingJdbcUrl;
@@ -71,6 +73,7 @@ public final class ConnectorSettings {
         this.crossCompany = bool(p, "d365.cross-company", true);
         this.dimensionDelimiter = or(p, "d365.dimension-delimiter", "-");
         this.batchSize = integer(p, "sync.batch-size", 10_000, 1, 10_000);
+        this.tableWaitMinutes = integer(p, "sync.table-wait-minutes", 60, 1, 24 * 60);
         this.requestTimeout = Duration.ofSeconds(integer(p, "d365.request-timeout-seconds", 120, 1, 600));
         this.firstRequestTimeout = Duration.ofSeconds(integer(p, "d365.first-request-timeout-seconds", 300, 1, 900));
         this.landingJdbcUrl = or(p, "landing.jdbc-url", "jdbc:h2:file:./data/landing");

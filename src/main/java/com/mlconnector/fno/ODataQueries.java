@@ -53,7 +53,8 @@ public final class ODataQueries {
         return "'" + value.replace("'", "''") + "'";
     }
 
-    static String encode(String s) {
+    /** Percent-encoding as the connector sends query options (its length is what a URL limit counts). */
+    public static String encode(String s) {
         return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20").replace("%2C", ",");
     }
 }

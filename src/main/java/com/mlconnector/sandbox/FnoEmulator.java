@@ -72,6 +72,9 @@ public final class FnoEmulator extends EmulatorServer {
         forcedThrottles.set(n);
     }
 
+    /** Query strings longer than this are refused, as IIS refuses them by default in front of F&O. */
+    static final int MAX_QUERY_STRING = 2048;
+
     public long dataRequests() {
         return dataRequests.get();
     }
@@ -90,6 +93,13 @@ public final class FnoEmulator extends EmulatorServer {
         String path = ex.getRequestURI().getPath();
         if (!path.startsWith("/data/") && !path.equals("/data")) {
             sendJson(ex, 404, odataError("No HTTP resource was found that matches the request URI."));
+            return;
+        }
+        String rawQuery = ex.getRequestURI().getRawQuery();
+        if (rawQuery != null && rawQuery.length() > MAX_QUERY_STRING) {
+            // IIS's default maxQueryString: a longer query never reaches F&O
+            send(ex, 404, "text/html", "<h2>HTTP Error 404.15 - Not Found</h2><p>The request filtering module is configured to "
+                    + "deny a request where the query string is too long.</p>");
             return;
         }
         SandboxTokens.Refusal refusal = tokens.check(ex.getRequestHeaders().getFirst("Authorization"), baseUrl());

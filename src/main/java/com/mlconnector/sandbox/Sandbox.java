@@ -47,6 +47,7 @@ public final class Sandbox implements AutoCloseable {
     private final PowerBiEmulator powerBi;
     private final DatabricksEmulator databricks;
     private final TableauEmulator tableau;
+    private final BusinessEventPublisher businessEvents = new BusinessEventPublisher();
     private final Map<String, FnoDataSet> data;
     private final PacingClock clock;
     private final double timeScale;
@@ -122,6 +123,8 @@ public final class Sandbox implements AutoCloseable {
     public PowerBiEmulator powerBi() { return powerBi; }
     public DatabricksEmulator databricks() { return databricks; }
     public TableauEmulator tableau() { return tableau; }
+    /** F&O's business events, raised by {@link #update} and {@link #insert}. */
+    public BusinessEventPublisher businessEvents() { return businessEvents; }
     /** The sandbox's time (scaled by sandbox.time-scale), shared with the connector's pacing. */
     public PacingClock clock() { return clock; }
     public double timeScale() { return timeScale; }
@@ -154,6 +157,7 @@ public final class Sandbox implements AutoCloseable {
 
     public void update(String entity, long index, Map<String, Object> values) {
         data.get(entity).update(index, values);
+        businessEvents.changed(data.get(entity), index);
     }
 
     public void delete(String entity, long index) {
@@ -161,11 +165,14 @@ public final class Sandbox implements AutoCloseable {
     }
 
     public long insert(String entity, Map<String, Object> values) {
-        return data.get(entity).insert(values);
+        long index = data.get(entity).insert(values);
+        businessEvents.changed(data.get(entity), index);
+        return index;
     }
 
     @Override
     public void close() {
+        businessEvents.close();
         tableau.close();
         databricks.close();
         powerBi.close();

@@ -54,6 +54,31 @@ public final class DeliveryState {
         return map;
     }
 
+    /** The hashes the destination holds for these keys (a targeted read looks them up per batch). */
+    public Map<String, Long> hashes(String table, String destination, List<String> keys) throws SQLException {
+        Map<String, Long> map = new HashMap<>();
+        try (Connection c = db.getConnection()) {
+            for (int from = 0; from < keys.size(); from += 500) {
+                List<String> part = keys.subList(from, Math.min(keys.size(), from + 500));
+                String marks = String.join(",", java.util.Collections.nCopies(part.size(), "?"));
+                try (PreparedStatement ps = c.prepareStatement("SELECT key_text, row_hash FROM delivered_key WHERE target_table = ? "
+                        + "AND destination = ? AND key_text IN (" + marks + ")")) {
+                    ps.setString(1, table);
+                    ps.setString(2, destination);
+                    for (int i = 0; i < part.size(); i++) {
+                        ps.setString(3 + i, part.get(i));
+                    }
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            map.put(rs.getString(1), rs.getLong(2));
+                        }
+                    }
+                }
+            }
+        }
+        return map;
+    }
+
     public Long watermark(String table, String destination) throws SQLException {
         try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(
                 "SELECT mark_value FROM watermark WHERE target_table = ? AND destination = ?")) {

@@ -75,6 +75,21 @@ public final class ChangeDetection {
         };
     }
 
+    /**
+     * Plans a targeted read (business events): the records are not known in advance, so each destination's state
+     * is looked up per batch for the keys it holds, not loaded whole.
+     */
+    public void planTargeted(EntitySync sync) {
+        EntityMapping m = sync.getMapping();
+        for (String d : destinations.keySet()) {
+            if (destinations.get(d).test(m)) {
+                DestinationRun run = new DestinationRun(d, new java.util.HashMap<>(), false, null);
+                run.lookUpPerBatch = true;
+                sync.addDestination(run);
+            }
+        }
+    }
+
     /** The body's batch narrowed to the rows the destination in the header does not hold as they are now. */
     public void onlyChanged(Exchange exchange) {
         String destination = exchange.getMessage().getHeader(DESTINATION, String.class);
@@ -88,6 +103,13 @@ public final class ChangeDetection {
         }
         EntitySync sync = exchange.getProperty(RunLedger.SYNC, EntitySync.class);
         DestinationRun d = sync.destination(destination);
+        if (d.lookUpPerBatch) {
+            try {
+                d.known.putAll(state.hashes(b.mapping().table(), destination, b.keys()));
+            } catch (SQLException e) {
+                throw new IllegalStateException("state of " + destination + " could not be read: " + e.getMessage(), e);
+            }
+        }
         int[] changed = new int[b.size()];
         int n = 0;
         for (int i = 0; i < b.size(); i++) {

@@ -44,12 +44,16 @@ public final class DeliveryRecorder {
         }
         String replayOf = exchange.getMessage().getHeader(REPLAY_OF, String.class);
         Integer truncated = exchange.getMessage().getHeader(TRUNCATED, Integer.class);
-        String answer = (replayOf == null ? "ok" : "replay of " + replayOf)
-                + (truncated == null || truncated == 0 ? "" : "; " + truncated + " strings cut to 4,000 characters");
-        state.confirmed(b, destination, scopes, attempts(exchange), answer, started(exchange));
         EntitySync sync = exchange.getProperty(RunLedger.SYNC, EntitySync.class);
+        String answer = (replayOf == null ? "ok" : "replay of " + replayOf)
+                + (truncated == null || truncated == 0 ? "" : "; " + truncated + " strings cut to 4,000 characters")
+                + (sync == null || sync.targeted() == null ? "" : "; " + events(sync.targeted().eventsOf(b.mapping(), b.rows())));
+        state.confirmed(b, destination, scopes, attempts(exchange), answer, started(exchange));
         if (sync == null) {
             return; // a replay: no run to account for
+        }
+        if (sync.targeted() != null) {
+            return; // a targeted read saw some records only: watermarks stay where the full reads put them
         }
         DestinationRun d = sync.destination(destination);
         if (b.kind() == Batch.Kind.DELETE) {
@@ -81,6 +85,20 @@ public final class DeliveryRecorder {
         LOG.error("run={} entity={} destination={} batch={} rows={} DEAD-LETTERED after {} attempts: {} "
                         + "(kept whole; `replay` re-delivers it)", b.runId(), b.mapping().entitySet(), destination, b.id(),
                 b.size(), attempts, reason);
+    }
+
+    /** "events: id, id, …" for the audit answer, kept within its 4,000 characters. */
+    static String events(java.util.Set<String> ids) {
+        StringBuilder sb = new StringBuilder("events: ");
+        int n = 0;
+        for (String id : ids) {
+            if (sb.length() + id.length() > 3800) {
+                sb.append(" (+").append(ids.size() - n).append(" more)");
+                break;
+            }
+            sb.append(n++ == 0 ? "" : ", ").append(id);
+        }
+        return sb.toString();
     }
 
     private static int attempts(Exchange exchange) {

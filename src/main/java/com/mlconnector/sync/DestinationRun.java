@@ -14,6 +14,8 @@ public final class DestinationRun {
     long unchanged;
     long deleted;
     int deadBatches;
+    /** A targeted read: what the destination holds is looked up for each batch's keys. */
+    boolean lookUpPerBatch;
     private boolean replace;
     private long delivered;
 

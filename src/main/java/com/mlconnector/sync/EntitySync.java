@@ -32,6 +32,8 @@ public final class EntitySync {
     private int pages;
     private volatile boolean failed;
     private final List<String> followUpFailures = new ArrayList<>();
+    private TargetedRead targeted;
+    private Runnable onEnd = () -> { };
 
     public EntitySync(String runId, EntityMapping mapping, int batchSize) {
         this.runId = runId;
@@ -49,6 +51,16 @@ public final class EntitySync {
     public int getBatches() { return batches; }
     public int getPages() { return pages; }
     public String getNextPage() { return nextPage; }
+
+    void onEnd(Runnable r) { this.onEnd = r; }
+
+    /** The run is over (its table may be run again). */
+    void ended() { onEnd.run(); }
+
+    /** Non-null when this run reads only the records business events point to. */
+    public TargetedRead targeted() { return targeted; }
+
+    void target(TargetedRead t) { this.targeted = t; }
 
     /** Where the read starts, once change detection has planned it. */
     void startAt(String firstPage) {

@@ -27,6 +27,8 @@ public final class RunLedger {
     private static final Logger LOG = LoggerFactory.getLogger(RunLedger.class);
     public static final String SYNC = "sync";
     public static final String DESTINATION = "landing";
+    /** Header of a run that reads only some records (a {@link TargetedRead}). */
+    public static final String TARGETED_READ = "targetedRead";
 
     private final DataSource db;
     private final Mappings mappings;
@@ -34,6 +36,7 @@ public final class RunLedger {
     private final FnoClient fno;
     private final ChangeDetection changes;
     private final DeliveryState state;
+    private final java.util.Map<String, java.util.concurrent.Semaphore> tableLocks = new java.util.concurrent.ConcurrentHashMap<>();
 
     public RunLedger(DataSource db, Mappings mappings, ConnectorSettings settings, FnoClient fno, ChangeDetection changes,
                      DeliveryState state) {
@@ -68,9 +71,20 @@ public final class RunLedger {
         String trigger = exchange.getMessage().getHeader("trigger", "schedule", String.class);
         String runId = UUID.randomUUID().toString();
         EntitySync sync = new EntitySync(runId, m, settings.batchSize);
-        String since = changes.plan(sync);
-        sync.startAt(ODataQueries.firstPage(fno.serviceRoot(), m, settings.crossCompany, settings.legalEntities, since,
-                m.change().strategy() == ChangePolicy.Strategy.GROWING_KEY ? m.change().column() : null));
+        holdTable(exchange, m, sync);
+        TargetedRead targeted = exchange.getMessage().getHeader(TARGETED_READ, TargetedRead.class);
+        String since;
+        if (targeted != null) {
+            // only the records business events point to: no watermark, no deletes, state looked up per batch
+            sync.target(targeted);
+            changes.planTargeted(sync);
+            since = targeted.filter();
+            sync.startAt(ODataQueries.firstPage(fno.serviceRoot(), m, settings.crossCompany, settings.legalEntities, since, null));
+        } else {
+            since = changes.plan(sync);
+            sync.startAt(ODataQueries.firstPage(fno.serviceRoot(), m, settings.crossCompany, settings.legalEntities, since,
+                    m.change().strategy() == ChangePolicy.Strategy.GROWING_KEY ? m.change().column() : null));
+        }
         exchange.setProperty(SYNC, sync);
         try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(
                 "INSERT INTO connector_run (run_id, entity, target_table, destination, trigger_kind, status, started_at) "
@@ -83,8 +97,44 @@ public final class RunLedger {
             ps.setTimestamp(6, Timestamp.from(sync.getStarted()));
             ps.executeUpdate();
         }
-        LOG.info("run={} entity={} started ({}): {} read{}", runId, m.entitySet(), trigger,
-                m.change().strategy().name().toLowerCase().replace('_', '-'), since == null ? " (full)" : " where " + since);
+        if (targeted != null) {
+            LOG.info("run={} entity={} started ({}): read of the records {} event(s) point to, where {}", runId, m.entitySet(),
+                    trigger, targeted.eventIds().size(), since.length() > 300 ? since.substring(0, 300) + "…" : since);
+        } else {
+            LOG.info("run={} entity={} started ({}): {} read{}", runId, m.entitySet(), trigger,
+                    m.change().strategy().name().toLowerCase().replace('_', '-'), since == null ? " (full)" : " where " + since);
+        }
+    }
+
+    /**
+     * One run of a table at a time (a schedule and a business-event read of the same table would otherwise both
+     * send rows the other is sending): waits for the run in progress. Released when the run ends, or at the latest
+     * when its exchange completes.
+     */
+    private void holdTable(Exchange exchange, EntityMapping m, EntitySync sync) {
+        java.util.concurrent.Semaphore lock = tableLocks.computeIfAbsent(m.table(), t -> new java.util.concurrent.Semaphore(1));
+        try {
+            if (!lock.tryAcquire(settings.tableWaitMinutes, java.util.concurrent.TimeUnit.MINUTES)) {
+                throw new IllegalStateException("another run of " + m.table() + " has been running for over "
+                        + settings.tableWaitMinutes + " minutes (sync.table-wait-minutes); this one was not started");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for the run of " + m.table() + " in progress");
+        }
+        java.util.concurrent.atomic.AtomicBoolean held = new java.util.concurrent.atomic.AtomicBoolean(true);
+        Runnable release = () -> {
+            if (held.compareAndSet(true, false)) {
+                lock.release();
+            }
+        };
+        sync.onEnd(release);
+        exchange.getExchangeExtension().addOnCompletion(new org.apache.camel.support.SynchronizationAdapter() {
+            @Override
+            public void onDone(Exchange done) {
+                release.run();
+            }
+        });
     }
 
     /** Counts a landed batch and logs progress: rows so far of the total, rate and ETA. */
@@ -115,7 +165,8 @@ public final class RunLedger {
         int dead = 0;
         for (DestinationRun d : sync.destinations()) {
             dead += d.deadBatches;
-            if (m.change().strategy() == ChangePolicy.Strategy.DATE_WINDOW && d.deadBatches == 0 && d.confirmedMark != null
+            if (m.change().strategy() == ChangePolicy.Strategy.DATE_WINDOW && sync.targeted() == null && d.deadBatches == 0
+                    && d.confirmedMark != null
                     && (d.watermark == null || d.confirmedMark > d.watermark)) {
                 state.setWatermark(m.table(), d.destination, d.confirmedMark);
             }
@@ -160,6 +211,7 @@ public final class RunLedger {
     }
 
     private void finish(EntitySync sync, String status, String error) throws SQLException {
+        sync.ended();
         try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(
                 "UPDATE connector_run SET status = ?, finished_at = ?, rows_total = ?, rows_read = ?, rows_written = ?, "
                         + "batches = ?, pages = ?, error_message = ?, rows_unchanged = ?, rows_deleted = ?, dead_batches = ? "

@@ -20,6 +20,7 @@ public final class CrashableSync {
         p.setProperty("sync.batch-size", "1000");
         p.setProperty("databricks.enabled", "false"); // idempotent by MERGE; left out to keep the test short
         p.setProperty("tableau.enabled", "false"); // reads the landing: nothing of its own to lose in a crash
+        p.setProperty("events.enabled", "false");
         return p;
     }
 

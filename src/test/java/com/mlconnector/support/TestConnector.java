@@ -30,6 +30,7 @@ public final class TestConnector {
         p.setProperty("powerbi.enabled", "false"); // Power BI, Databricks and Tableau tests switch them on
         p.setProperty("databricks.enabled", "false");
         p.setProperty("tableau.enabled", "false");
+        p.setProperty("events.enabled", "false"); // business-event tests switch them on
         p.setProperty("camel.server.port", "0"); // the webhook server on a free port
         return p;
     }

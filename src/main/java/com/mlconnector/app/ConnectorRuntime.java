@@ -145,6 +145,16 @@ public final class ConnectorRuntime implements AutoCloseable {
             String secret = eventSettings.secret;
             sandbox.businessEvents().endpoint(() -> "http://127.0.0.1:" + httpPort() + "/events/fno/" + secret);
         }
+        if (eventSettings.enabled && eventSettings.serviceBusQueue != null) {
+            try {
+                main.getCamelContext().addRouteFromTemplate("business-event-servicebus", "business-events-servicebus",
+                        Map.of("queue", eventSettings.serviceBusQueue));
+            } catch (Exception e) {
+                String why = String.valueOf(e.getMessage()).replace(eventSettings.serviceBusConnection, "***");
+                throw new ConfigException("events.servicebus.queue (" + eventSettings.serviceBusQueue + ") could not be consumed: " + why);
+            }
+            LOG.info("Business events are also taken from the Service Bus queue {}", eventSettings.serviceBusQueue);
+        }
         if (options.schedules()) {
             installSchedules(main.getCamelContext());
         }
@@ -167,6 +177,7 @@ public final class ConnectorRuntime implements AutoCloseable {
         if (master != null && !master.isEmpty()) {
             JasyptPropertiesParser parser = new JasyptPropertiesParser();
             parser.setEncryptor(Secrets.encryptor(master));
+            parser.setPropertiesComponent(pc); // placeholders with defaults ({{key:default}}) need it
             pc.setPropertiesParser(parser);
         }
         Function<String, String> props = key -> {

@@ -72,6 +72,21 @@ public final class BusinessEventReceiver {
         }
     }
 
+    /**
+     * One Service Bus message: stored, or an exception, which abandons the message so Service Bus delivers it again
+     * (a message that holds no event is logged and taken, or it would come back forever).
+     */
+    public void fromServiceBus(Exchange exchange) throws Exception {
+        try {
+            Receipt r = take(exchange.getMessage().getBody(String.class));
+            LOG.debug("Service Bus message: {}", r);
+        } catch (IllegalArgumentException e) {
+            refused.incrementAndGet();
+            LOG.warn("Service Bus message {} holds no business event ({}): taken and dropped",
+                    exchange.getMessage().getHeader("CamelAzureServiceBusMessageId"), e.getMessage());
+        }
+    }
+
     /** Stores the events of one delivery (HTTPS body or Service Bus message); throws when they could not be stored. */
     public Receipt take(String body) throws Exception {
         JsonNode root;

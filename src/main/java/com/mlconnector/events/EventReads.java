@@ -46,14 +46,26 @@ public final class EventReads {
         this.store = store;
     }
 
-    /** One read to make, and the events it answers. */
-    public record Planned(TargetedRead read, List<EventStore.Stored> events) {
+    /** One read to make, and the events it answers (getters only: the route reads them with Simple). */
+    public static final class Planned {
+        private final TargetedRead read;
+        private final List<EventStore.Stored> events;
+
+        Planned(TargetedRead read, List<EventStore.Stored> events) {
+            this.read = read;
+            this.events = List.copyOf(events);
+        }
+
         public String getEntity() {
             return read.entity();
         }
 
         public TargetedRead getRead() {
             return read;
+        }
+
+        public List<EventStore.Stored> getEvents() {
+            return events;
         }
     }
 
@@ -215,7 +227,7 @@ public final class EventReads {
     public void done(Exchange exchange) throws Exception {
         Planned p = exchange.getMessage().getHeader(EVENTS, Planned.class);
         EntitySync sync = exchange.getProperty(RunLedger.SYNC, EntitySync.class);
-        store.read(p.events().stream().map(EventStore.Stored::eventId).toList(), sync == null ? null : sync.getRunId());
+        store.read(p.getEvents().stream().map(EventStore.Stored::eventId).toList(), sync == null ? null : sync.getRunId());
     }
 
     private static boolean incomplete(Throwable t) {
@@ -232,14 +244,14 @@ public final class EventReads {
         Planned p = exchange.getMessage().getHeader(EVENTS, Planned.class);
         EntitySync sync = exchange.getProperty(RunLedger.SYNC, EntitySync.class);
         Throwable t = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
-        int attempts = p.events().stream().mapToInt(EventStore.Stored::attempts).max().orElse(0);
+        int attempts = p.getEvents().stream().mapToInt(EventStore.Stored::attempts).max().orElse(0);
         Duration wait = settings.coalesce.multipliedBy(1L << Math.min(10, attempts + 1));
         if (incomplete(t)) {
             done(exchange); // read and landed; what a destination refused is a dead letter (replay) or owed (Tableau)
             return;
         }
-        store.failed(p.events(), sync == null ? null : sync.getRunId(), t == null ? "unknown" : t.toString(), settings.maxAttempts, wait);
-        LOG.warn("The read for {} business event(s) of {} failed; tried again in {} s: {}", p.events().size(),
-                p.read().entity(), wait.toSeconds(), t == null ? "" : t.getMessage());
+        store.failed(p.getEvents(), sync == null ? null : sync.getRunId(), t == null ? "unknown" : t.toString(), settings.maxAttempts, wait);
+        LOG.warn("The read for {} business event(s) of {} failed; tried again in {} s: {}", p.getEvents().size(),
+                p.getEntity(), wait.toSeconds(), t == null ? "" : t.getMessage());
     }
 }

@@ -3,6 +3,7 @@ package com.mlconnector.cli;
 import com.mlconnector.app.ConnectorRuntime;
 import com.mlconnector.app.RuntimeOptions;
 import com.mlconnector.app.StatusReport;
+import com.mlconnector.events.EventStore;
 import com.mlconnector.tableau.TableauStatus;
 import com.mlconnector.sync.RunLedger;
 import picocli.CommandLine.Command;
@@ -41,8 +42,16 @@ final class StatusCommand implements Callable<Integer> {
             List<TableauStatus.Line> extracts = rt.tableau().settings().enabled
                     ? TableauStatus.of(rt.landing().dataSource(), rt.tableau().settings()) : List.of();
             spec.commandLine().getOut().print(TableauStatus.render(extracts));
+            long eventsFailed = 0;
+            if (rt.eventSettings().enabled) {
+                long pending = rt.eventStore().count(EventStore.Status.PENDING);
+                eventsFailed = rt.eventStore().count(EventStore.Status.FAILED);
+                spec.commandLine().getOut().printf("Business events: %d read, %d waiting to be read, %d failed (their records "
+                        + "come with the next scheduled run), %d ignored%n", rt.eventStore().count(EventStore.Status.READ), pending,
+                        eventsFailed, rt.eventStore().count(EventStore.Status.IGNORED));
+            }
             return lines.stream().anyMatch(l -> l.failuresSince() > 0 || l.deadLetters() > 0)
-                    || extracts.stream().anyMatch(TableauStatus.Line::behind) ? 1 : 0;
+                    || extracts.stream().anyMatch(TableauStatus.Line::behind) || eventsFailed > 0 ? 1 : 0;
         }
     }
 }

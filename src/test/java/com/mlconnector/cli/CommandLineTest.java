@@ -29,6 +29,7 @@ class CommandLineTest {
     void lay() throws IOException {
         copy(Path.of("routes"), dir.resolve("routes"));
         copy(Path.of("mappings"), dir.resolve("mappings"));
+        copy(Path.of("events"), dir.resolve("events"));
         properties("");
     }
 
@@ -71,6 +72,16 @@ class CommandLineTest {
         assertThat(out.toString()).contains("all 2 entities succeeded");
         assertThat(landed("Vendors")).isEqualTo(600);
         assertThat(landed("GLEntries")).isEqualTo(3000);
+    }
+
+    @Test
+    void statusShowsEveryDestinationTheExtractsAndTheBusinessEvents() throws Exception {
+        assertThat(run("sync", "--once", "--entity", "GLAccounts")).isZero();
+        out.getBuffer().setLength(0);
+        assertThat(run("status")).isZero();
+        assertThat(out.toString()).contains("GLAccounts").contains("landing").contains("powerbi").contains("databricks")
+                .contains("Tableau data source 4f9a3c1e-7d2b-4e8a-9c61-5b0d2e7f8a10: last refresh CONFIRMED")
+                .contains("extract up to date").contains("Business events: 0 read, 0 waiting to be read, 0 failed");
     }
 
     @Test

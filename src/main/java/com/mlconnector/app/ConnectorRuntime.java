@@ -88,6 +88,9 @@ public final class ConnectorRuntime implements AutoCloseable {
     private EventSettings eventSettings;
     private BusinessEventReceiver businessEvents;
     private EventStore eventStore;
+    private com.mlconnector.ops.Pauses pauses;
+    private io.micrometer.core.instrument.MeterRegistry meters;
+    private final List<javax.management.ObjectName> registeredMBeans = new java.util.ArrayList<>();
 
     private ConnectorRuntime(RuntimeOptions options) {
         this.options = options;
@@ -114,6 +117,7 @@ public final class ConnectorRuntime implements AutoCloseable {
             // loopback one (the sandbox's webhooks still reach it; a real Tableau's go to the service)
             overrides.putIfAbsent("camel.server.port", "0");
             overrides.putIfAbsent("camel.server.host", "127.0.0.1");
+            overrides.putIfAbsent("camel.management.enabled", "false"); // the service's, not a one-off's
         }
         main.setOverrideProperties(overrides);
         main.configure().withRoutesIncludePattern("file:" + dir + "/routes/*.yaml");
@@ -121,6 +125,15 @@ public final class ConnectorRuntime implements AutoCloseable {
         main.addInitialProperty("camel.server.enabled", "true");
         main.addInitialProperty("camel.server.host", "127.0.0.1");
         main.addInitialProperty("camel.server.port", "8085");
+        // the management server: Jolokia for Hawtio, health and Prometheus metrics (/observe/...), loopback by default
+        main.addInitialProperty("camel.management.enabled", "true");
+        main.addInitialProperty("camel.management.host", "127.0.0.1");
+        main.addInitialProperty("camel.management.port", "8086");
+        main.addInitialProperty("camel.management.jolokiaEnabled", "true");
+        main.addInitialProperty("camel.management.healthCheckEnabled", "true");
+        main.addInitialProperty("camel.management.metricsEnabled", "true");
+        main.addInitialProperty("camel.metrics.enabled", "true");
+        main.addInitialProperty("camel.metrics.binders", "jvm-memory,jvm-gc,jvm-thread,processor,uptime");
         main.configure().addConfiguration(new CamelConfiguration() {
             @Override
             public void configure(CamelContext ctx) throws Exception {
@@ -155,9 +168,69 @@ public final class ConnectorRuntime implements AutoCloseable {
             }
             LOG.info("Business events are also taken from the Service Bus queue {}", eventSettings.serviceBusQueue);
         }
+        // the connector's meters (recorded on Micrometer's global registry) join Camel's Prometheus registry
+        meters = main.getCamelContext().getRegistry().lookupByNameAndType("metricsRegistry", io.micrometer.core.instrument.MeterRegistry.class);
+        if (meters != null) {
+            io.micrometer.core.instrument.Metrics.addRegistry(meters);
+        }
+        registerOperations(main.getCamelContext());
         if (options.schedules()) {
             installSchedules(main.getCamelContext());
         }
+    }
+
+    /** The connector's MBeans next to Camel's, and its health checks next to Camel's route checks. */
+    private void registerOperations(CamelContext ctx) {
+        org.apache.camel.health.HealthCheckRegistry health = org.apache.camel.health.HealthCheckRegistry.get(ctx);
+        if (health != null) {
+            health.register(new com.mlconnector.ops.StateDatabaseHealth(landing.dataSource()));
+            for (String d : activeDestinations()) {
+                health.register(new com.mlconnector.ops.DestinationHealth(landing.dataSource(), d, 3));
+            }
+        }
+        javax.management.MBeanServer jmx = java.lang.management.ManagementFactory.getPlatformMBeanServer();
+        for (EntityMapping m : mappings.all()) {
+            try {
+                javax.management.ObjectName name = entityObjectName(m.table());
+                if (jmx.isRegistered(name)) {
+                    jmx.unregisterMBean(name); // an earlier runtime in this JVM (tests)
+                }
+                jmx.registerMBean(new com.mlconnector.ops.EntityControl(this, m, activeDestinations().stream()
+                        .filter(d -> takes(d, m)).toList(), pauses), name);
+                registeredMBeans.add(name);
+            } catch (javax.management.JMException e) {
+                LOG.warn("JMX: the MBean of {} could not be registered: {}", m.table(), e.getMessage());
+            }
+        }
+    }
+
+    public static javax.management.ObjectName entityObjectName(String table) throws javax.management.MalformedObjectNameException {
+        return new javax.management.ObjectName("com.mlconnector:type=Entity,name=" + table);
+    }
+
+    /** The destinations switched on, landing first. */
+    public List<String> activeDestinations() {
+        List<String> out = new java.util.ArrayList<>(List.of(RunLedger.DESTINATION));
+        if (powerBiSettings.enabled) {
+            out.add(PowerBiDestination.DESTINATION);
+        }
+        if (databricksSettings.enabled) {
+            out.add(DatabricksDestination.DESTINATION);
+        }
+        if (tableauSettings.enabled) {
+            out.add(TableauDestination.DESTINATION);
+        }
+        return out;
+    }
+
+    /** Does the destination take the entity? */
+    public boolean takes(String destination, EntityMapping m) {
+        return switch (destination) {
+            case PowerBiDestination.DESTINATION -> powerBiSettings.takes(m.table());
+            case DatabricksDestination.DESTINATION -> databricksSettings.takes(m.table());
+            case TableauDestination.DESTINATION -> !tableauSettings.datasourcesReading(m.table()).isEmpty();
+            default -> true;
+        };
     }
 
     /** The port of the embedded HTTP server (webhooks), once started. */
@@ -239,6 +312,7 @@ public final class ConnectorRuntime implements AutoCloseable {
 
         List<EntityMapping> loaded = MappingLoader.loadFolder(options.workDir().resolve(settings.mappingsDir));
         mappings = new Mappings(loaded);
+        pauses = new com.mlconnector.ops.Pauses(mappings);
         landing = new LandingDatabase(settings.landingJdbcUrl, settings.landingUsername, settings.landingPassword);
         landing.prepare(loaded);
         tokens = new EntraTokenProvider(settings.authorityHost, settings.tenantId, settings.clientId,
@@ -317,7 +391,7 @@ public final class ConnectorRuntime implements AutoCloseable {
         eventStore = new EventStore(landing.dataSource());
         businessEvents = new BusinessEventReceiver(eventSettings, eventMap, eventStore);
         beans.put("businessEvents", businessEvents);
-        beans.put("eventReads", new EventReads(eventSettings, eventMap, eventStore));
+        beans.put("eventReads", new EventReads(eventSettings, eventMap, eventStore, pauses));
         beans.put("changes", changes);
         beans.put("runLedger", ledger);
         beans.put("fnoPages", new FnoPages(fno, settings));
@@ -325,6 +399,8 @@ public final class ConnectorRuntime implements AutoCloseable {
         beans.put("delivery", recorder);
         beans.put("landingWriter", writer);
         beans.put("deliveryRecorder", recorder);
+        beans.put("pauses", pauses);
+        beans.put("statusPage", new com.mlconnector.ops.StatusPage(this));
         beans.putAll(options.beans());
         Registry registry = ctx.getRegistry();
         beans.forEach(registry::bind);
@@ -385,6 +461,8 @@ public final class ConnectorRuntime implements AutoCloseable {
     public BusinessEventReceiver businessEvents() { return businessEvents; }
     public EventStore eventStore() { return eventStore; }
     public EventSettings eventSettings() { return eventSettings; }
+    public com.mlconnector.ops.Pauses pauses() { return pauses; }
+    public TableauSettings tableauSettings() { return tableauSettings; }
 
     @Override
     public void close() {
@@ -395,6 +473,17 @@ public final class ConnectorRuntime implements AutoCloseable {
         }
         if (tableauSession != null) {
             tableauSession.close(); // signs out, freeing the token's one session
+        }
+        if (meters != null) {
+            io.micrometer.core.instrument.Metrics.removeRegistry(meters);
+        }
+        javax.management.MBeanServer jmx = java.lang.management.ManagementFactory.getPlatformMBeanServer();
+        for (javax.management.ObjectName name : registeredMBeans) {
+            try {
+                jmx.unregisterMBean(name);
+            } catch (javax.management.JMException ignored) {
+                // gone already
+            }
         }
         if (landing != null) {
             landing.close();

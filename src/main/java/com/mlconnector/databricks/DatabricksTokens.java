@@ -69,6 +69,7 @@ public final class DatabricksTokens implements TokenSource {
                     .header("Authorization", basic).header("Content-Type", "application/x-www-form-urlencoded")
                     .POST(HttpRequest.BodyPublishers.ofString("grant_type=client_credentials&scope=all-apis")).build(),
                     HttpResponse.BodyHandlers.ofString());
+            com.mlconnector.ops.ConnectorMetrics.httpStatus("Databricks OAuth", r.statusCode());
             if (r.statusCode() != 200) {
                 throw new IllegalStateException("Databricks refused a token for databricks.client-id (HTTP " + r.statusCode() + "): "
                         + r.body().substring(0, Math.min(300, r.body().length())),
@@ -78,6 +79,7 @@ public final class DatabricksTokens implements TokenSource {
             JsonNode body = JSON.readTree(r.body());
             long life = body.path("expires_in").asLong(3600);
             token = body.path("access_token").asText();
+            com.mlconnector.ops.ConnectorMetrics.tokenRenewal("Databricks");
             renewAt = Instant.now().plusSeconds(Math.max(life / 2, life - 300));
             acquisitions.incrementAndGet();
         } catch (IOException e) {

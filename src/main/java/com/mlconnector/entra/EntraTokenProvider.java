@@ -118,6 +118,7 @@ public final class EntraTokenProvider {
             throw new TokenException("interrupted while asking Entra ID for a token", e);
         }
         acquisitions.incrementAndGet();
+        com.mlconnector.ops.ConnectorMetrics.tokenRenewal("Entra ID");
         Instant expires = result.expiresOnDate().toInstant();
         Duration lifetime = Duration.between(asked, expires);
         Duration margin = lifetime.dividedBy(2).compareTo(RENEW_BEFORE) < 0 ? lifetime.dividedBy(2) : RENEW_BEFORE;

@@ -39,11 +39,13 @@ public final class EventReads {
     private final EventSettings settings;
     private final EventMap map;
     private final EventStore store;
+    private final com.mlconnector.ops.Pauses pauses;
 
-    public EventReads(EventSettings settings, EventMap map, EventStore store) {
+    public EventReads(EventSettings settings, EventMap map, EventStore store, com.mlconnector.ops.Pauses pauses) {
         this.settings = settings;
         this.map = map;
         this.store = store;
+        this.pauses = pauses;
     }
 
     /** One read to make, and the events it answers (getters only: the route reads them with Simple). */
@@ -82,6 +84,9 @@ public final class EventReads {
             if (r == null) {
                 unreadable.add(e); // the event map changed since it was stored
                 continue;
+            }
+            if (pauses.isPaused(r.mapping().table())) {
+                continue; // paused by an operator: the events wait
             }
             byTable.computeIfAbsent(r.mapping().table(), t -> new ArrayList<>()).add(e);
         }

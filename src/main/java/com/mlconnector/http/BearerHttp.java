@@ -58,10 +58,12 @@ public final class BearerHttp {
         requireOwnHost(plain.uri());
         String token = tokens.token();
         HttpResponse<InputStream> response = exchange(request.copy(), token);
+        com.mlconnector.ops.ConnectorMetrics.httpStatus(service, response.statusCode());
         if (response.statusCode() == 401) {
             response.body().close();
             LOG.info("{} answered 401 for {}: renewing the token and trying once more", service, plain.uri().getPath());
             response = exchange(request.copy(), tokens.renewAfterUnauthorized(token));
+            com.mlconnector.ops.ConnectorMetrics.httpStatus(service, response.statusCode());
         }
         int status = response.statusCode();
         if (status >= 200 && status < 300) {

@@ -49,6 +49,12 @@ public final class DeliveryRecorder {
                 + (truncated == null || truncated == 0 ? "" : "; " + truncated + " strings cut to 4,000 characters")
                 + (sync == null || sync.targeted() == null ? "" : "; " + events(sync.targeted().eventsOf(b.mapping(), b.rows())));
         state.confirmed(b, destination, scopes, attempts(exchange), answer, started(exchange));
+        java.time.Duration took = java.time.Duration.between(started(exchange), Instant.now());
+        com.mlconnector.ops.ConnectorMetrics.delivered(b.mapping().table(), destination, b.size(), took);
+        // the one structured line per batch and destination (key=value, for log search)
+        LOG.info("batch confirmed run={} entity={} table={} destination={} batch={} kind={} rows={} duration_ms={} attempts={}",
+                b.runId(), b.mapping().entitySet(), b.mapping().table(), destination, b.id(), b.kind(), b.size(), took.toMillis(),
+                attempts(exchange));
         if (sync == null) {
             return; // a replay: no run to account for
         }
@@ -78,6 +84,7 @@ public final class DeliveryRecorder {
         deadLetters.store(b, destination, reason);
         int attempts = Math.max(1, exchange.getProperty(RetryPolicy.FAILED_ATTEMPTS, 1, Integer.class));
         state.dead(b, destination, attempts, reason, started(exchange));
+        com.mlconnector.ops.ConnectorMetrics.deadLetter(b.mapping().table(), destination);
         EntitySync sync = exchange.getProperty(RunLedger.SYNC, EntitySync.class);
         if (sync != null) {
             sync.destination(destination).deadBatches++;

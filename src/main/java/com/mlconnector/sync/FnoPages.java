@@ -43,6 +43,7 @@ public final class FnoPages {
                     + ") after " + sync.getPages() + " pages of " + m.entitySet() + "; following it would never end");
         }
         sync.pageRead(page.rows(), next, page.count());
+        com.mlconnector.ops.ConnectorMetrics.rowsRead(m.table(), page.rows().size());
         List<Batch> batches = sync.takeBatches();
         exchange.getMessage().setBody(batches);
         // the page is in: the next page's failures start counting from zero again

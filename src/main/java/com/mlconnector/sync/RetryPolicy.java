@@ -76,6 +76,7 @@ public final class RetryPolicy {
             return false;
         }
         exchange.getMessage().setHeader(Exchange.REDELIVERY_DELAY, (long) (d.delay().toMillis() / timeScale));
+        com.mlconnector.ops.ConnectorMetrics.retry(d.reason());
         LOG.warn("Attempt {} of {} failed ({}); trying again in {} ms", attempt, settings.maxAttempts(),
                 d.reason(), d.delay().toMillis());
         return true;
@@ -83,6 +84,7 @@ public final class RetryPolicy {
 
     /** Waits what a decision says (shortened by the sandbox's time scale), for code that retries a call itself. */
     public void pause(Decision d) throws InterruptedException {
+        com.mlconnector.ops.ConnectorMetrics.retry(d.reason());
         Thread.sleep(Math.max(0, (long) (d.delay().toMillis() / timeScale)));
     }
 

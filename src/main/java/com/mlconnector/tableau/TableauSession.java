@@ -97,6 +97,7 @@ public final class TableauSession implements TokenSource, AutoCloseable {
                 .POST(HttpRequest.BodyPublishers.ofString(body.toString())).build();
         HttpResponse<String> response = send(request);
         int status = response.statusCode();
+        com.mlconnector.ops.ConnectorMetrics.httpStatus("Tableau", status);
         if (status == 401 || status == 403 || status == 404) {
             throw new TableauException("Tableau refused to sign in with the personal access token '" + settings.patName
                     + "' on site '" + settings.site + "' at " + settings.serverUrl + " (HTTP " + status + " " + errorCode(response.body())
@@ -113,6 +114,7 @@ public final class TableauSession implements TokenSource, AutoCloseable {
                 throw new TableauException("Tableau's sign-in answer has no credentials.token or site.id");
             }
             signIns.incrementAndGet();
+            com.mlconnector.ops.ConnectorMetrics.tokenRenewal("Tableau");
             LOG.info("Signed in to Tableau at {} (site '{}', {}), as the token '{}'", settings.serverUrl, settings.site, site,
                     settings.patName);
             return new Signed(token, site, c.path("user").path("id").asText(""));

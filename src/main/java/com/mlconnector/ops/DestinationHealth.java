@@ -1,0 +1,56 @@
+package com.mlconnector.ops;
+
+import org.apache.camel.health.HealthCheckResultBuilder;
+import org.apache.camel.impl.health.AbstractHealthCheck;
+
+import javax.sql.DataSource;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.util.Map;
+
+/**
+ * A destination that keeps failing turns its check DOWN, with the reason: its last {@code threshold} audited actions
+ * (batches, replaces, refreshes, jobs) all failed. One success turns it UP again.
+ */
+public final class DestinationHealth extends AbstractHealthCheck {
+    private final DataSource db;
+    private final String destination;
+    private final int threshold;
+
+    public DestinationHealth(DataSource db, String destination, int threshold) {
+        super("ml-connector", "destination-" + destination);
+        this.db = db;
+        this.destination = destination;
+        this.threshold = threshold;
+    }
+
+    @Override
+    protected void doCall(HealthCheckResultBuilder builder, Map<String, Object> options) {
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "SELECT status, answer, target_table FROM batch_audit WHERE destination = ? ORDER BY finished_at DESC, started_at DESC")) {
+            ps.setString(1, destination);
+            ps.setMaxRows(threshold);
+            int failed = 0;
+            String reason = null;
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    if ("CONFIRMED".equals(rs.getString(1))) {
+                        break;
+                    }
+                    if (failed++ == 0) {
+                        reason = rs.getString(3) + ": " + rs.getString(2);
+                    }
+                }
+            }
+            builder.detail("destination", destination).detail("recentFailures", failed);
+            if (failed >= threshold) {
+                builder.message(destination + " failed its last " + failed + " deliveries; last: " + reason).down();
+            } else {
+                builder.up();
+            }
+        } catch (Exception e) {
+            builder.message("cannot read the audit trail: " + e.getMessage()).error(e).down();
+        }
+    }
+}

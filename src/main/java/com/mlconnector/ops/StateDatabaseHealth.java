@@ -1,0 +1,30 @@
+package com.mlconnector.ops;
+
+import org.apache.camel.health.HealthCheckResultBuilder;
+import org.apache.camel.impl.health.AbstractHealthCheck;
+
+import javax.sql.DataSource;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.util.Map;
+
+/** Ready only while the state (landing) database answers: without it nothing can be confirmed or audited. */
+public final class StateDatabaseHealth extends AbstractHealthCheck {
+    private final DataSource db;
+
+    public StateDatabaseHealth(DataSource db) {
+        super("ml-connector", "state-database");
+        this.db = db;
+    }
+
+    @Override
+    protected void doCall(HealthCheckResultBuilder builder, Map<String, Object> options) {
+        try (Connection c = db.getConnection(); Statement st = c.createStatement()) {
+            st.setQueryTimeout(5);
+            st.execute("SELECT 1");
+            builder.up();
+        } catch (Exception e) {
+            builder.message("the state database does not answer: " + e.getMessage()).error(e).down();
+        }
+    }
+}

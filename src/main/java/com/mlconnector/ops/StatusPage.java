@@ -1,0 +1,203 @@
+package com.mlconnector.ops;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.mlconnector.app.ConnectorRuntime;
+import com.mlconnector.app.StatusReport;
+import com.mlconnector.mapping.EntityMapping;
+import org.apache.camel.Exchange;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The status page (route bean {@code statusPage}, GET /status and /status.json): a grid of entities × destinations
+ * with the last run, rows, lag, state and failure reason, and a chart of rows delivered over the recent runs. Plain
+ * HTML and inline SVG, rendered here: no script, nothing fetched from elsewhere, readable without Hawtio.
+ */
+public final class StatusPage {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss 'UTC'").withZone(ZoneOffset.UTC);
+
+    /** One cell of the grid. */
+    public record Cell(String table, String destination, Instant lastSuccess, long rows, Duration lag, String state, String reason,
+                       int deadLetters) {
+    }
+
+    /** One bar of the chart. */
+    public record Run(String table, Instant started, String status, long rowsWritten, String trigger) {
+    }
+
+    private final ConnectorRuntime rt;
+
+    public StatusPage(ConnectorRuntime rt) {
+        this.rt = rt;
+    }
+
+    public List<Cell> grid() throws SQLException {
+        List<Cell> cells = new ArrayList<>();
+        for (EntityMapping m : rt.mappings().all()) {
+            for (String d : rt.activeDestinations()) {
+                if (!rt.takes(d, m)) {
+                    continue;
+                }
+                StatusReport.Line l = StatusReport.of(rt.landing().dataSource(), List.of(m), d).get(0);
+                String state = rt.pauses().isPaused(m.table()) ? "PAUSED"
+                        : l.failuresSince() > 0 || l.deadLetters() > 0 ? "FAILING"
+                        : l.lastSuccess() == null ? "NEVER RUN" : "OK";
+                String reason = l.failuresSince() > 0 ? l.lastError() : l.deadLetters() > 0 ? l.deadLetters() + " dead letter(s) waiting" : "";
+                cells.add(new Cell(m.table(), d, l.lastSuccess(), l.rowsWritten(), l.lag(), state, reason == null ? "" : reason,
+                        l.deadLetters()));
+            }
+        }
+        return cells;
+    }
+
+    public List<Run> recentRuns(int limit) throws SQLException {
+        List<Run> runs = new ArrayList<>();
+        try (Connection c = rt.landing().dataSource().getConnection(); PreparedStatement ps = c.prepareStatement(
+                "SELECT target_table, started_at, status, rows_written, trigger_kind FROM connector_run ORDER BY started_at DESC")) {
+            ps.setMaxRows(limit);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    runs.add(new Run(rs.getString(1), rs.getTimestamp(2).toInstant(), rs.getString(3), rs.getLong(4), rs.getString(5)));
+                }
+            }
+        }
+        java.util.Collections.reverse(runs); // oldest first, left to right
+        return runs;
+    }
+
+    /** GET /status */
+    public void html(Exchange exchange) throws SQLException {
+        List<Cell> grid = grid();
+        List<Run> runs = recentRuns(40);
+        StringBuilder h = new StringBuilder(8192);
+        h.append("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta http-equiv=\"refresh\" content=\"30\">")
+                .append("<title>ml-connector status</title><style>")
+                .append("body{font-family:system-ui,sans-serif;margin:24px;color:#1d2733;background:#f6f8fa}")
+                .append("h1{font-size:20px;margin:0 0 4px}p.sub{color:#5b6b7b;margin:0 0 18px}")
+                .append("table{border-collapse:collapse;background:#fff;box-shadow:0 1px 2px #0002;margin-bottom:24px}")
+                .append("th,td{padding:6px 10px;border-bottom:1px solid #e3e8ee;text-align:left;font-size:13px;vertical-align:top}")
+                .append("th{background:#eef2f6;font-weight:600}td.n{text-align:right;font-variant-numeric:tabular-nums}")
+                .append(".OK{color:#11683a;font-weight:600}.FAILING{color:#b42318;font-weight:600}.PAUSED{color:#9a6700;font-weight:600}")
+                .append(".NEVER{color:#5b6b7b}td.reason{max-width:520px;color:#b42318;word-break:break-word}")
+                .append("h2{font-size:16px;margin:8px 0}.legend span{display:inline-block;margin-right:14px;font-size:12px}")
+                .append("</style></head><body>");
+        long failing = grid.stream().filter(c -> c.state().equals("FAILING")).count();
+        h.append("<h1>ml-connector</h1><p class=\"sub\">").append(esc(TIME.format(Instant.now()))).append(" · ")
+                .append(rt.settings().sandbox() ? "sandbox" : esc(rt.settings().d365Url)).append(" · ")
+                .append(failing == 0 ? "all deliveries healthy" : failing + " delivery(ies) failing").append("</p>");
+        h.append("<table id=\"grid\"><thead><tr><th>Entity</th><th>Destination</th><th>State</th><th>Last success</th>")
+                .append("<th>Rows (last run)</th><th>Lag</th><th>Dead letters</th><th>Failure reason</th></tr></thead><tbody>");
+        for (Cell c : grid) {
+            h.append("<tr data-table=\"").append(esc(c.table())).append("\" data-destination=\"").append(esc(c.destination()))
+                    .append("\"><td>").append(esc(c.table())).append("</td><td>").append(esc(c.destination()))
+                    .append("</td><td class=\"").append(c.state().split(" ")[0]).append("\">").append(esc(c.state()))
+                    .append("</td><td>").append(c.lastSuccess() == null ? "never" : esc(TIME.format(c.lastSuccess())))
+                    .append("</td><td class=\"n\">").append(String.format("%,d", c.rows()))
+                    .append("</td><td class=\"n\">").append(c.lag() == null ? "–" : esc(lag(c.lag())))
+                    .append("</td><td class=\"n\">").append(c.deadLetters())
+                    .append("</td><td class=\"reason\">").append(esc(c.reason())).append("</td></tr>");
+        }
+        h.append("</tbody></table>");
+        h.append("<h2>Rows delivered, last ").append(runs.size()).append(" runs</h2>").append(chart(runs));
+        h.append("</body></html>");
+        exchange.getMessage().setHeader(Exchange.CONTENT_TYPE, "text/html; charset=utf-8");
+        exchange.getMessage().setBody(h.toString());
+    }
+
+    /** GET /status.json: the same, for scripts. */
+    public void json(Exchange exchange) throws Exception {
+        ObjectNode root = JSON.createObjectNode();
+        root.put("time", Instant.now().toString());
+        ArrayNode cells = root.putArray("grid");
+        for (Cell c : grid()) {
+            ObjectNode n = cells.addObject();
+            n.put("table", c.table()).put("destination", c.destination()).put("state", c.state())
+                    .put("lastSuccess", c.lastSuccess() == null ? null : c.lastSuccess().toString()).put("rows", c.rows())
+                    .put("lagSeconds", c.lag() == null ? null : c.lag().toSeconds()).put("deadLetters", c.deadLetters())
+                    .put("reason", c.reason());
+        }
+        ArrayNode runs = root.putArray("runs");
+        for (Run r : recentRuns(40)) {
+            runs.addObject().put("table", r.table()).put("started", r.started().toString()).put("status", r.status())
+                    .put("rowsWritten", r.rowsWritten()).put("trigger", r.trigger());
+        }
+        exchange.getMessage().setHeader(Exchange.CONTENT_TYPE, "application/json");
+        exchange.getMessage().setBody(JSON.writeValueAsString(root));
+    }
+
+    /** Bars of rows written per run, coloured by how the run ended; labels under every bar. */
+    static String chart(List<Run> runs) {
+        int w = Math.max(420, runs.size() * 34 + 70);
+        int h = 240;
+        int top = 16;
+        int base = 180;
+        long max = Math.max(1, runs.stream().mapToLong(Run::rowsWritten).max().orElse(1));
+        StringBuilder s = new StringBuilder();
+        s.append("<svg id=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" width=\"").append(w).append("\" height=\"").append(h)
+                .append("\" role=\"img\" aria-label=\"rows delivered per run\" style=\"background:#fff;box-shadow:0 1px 2px #0002\">");
+        s.append("<line x1=\"56\" y1=\"").append(base).append("\" x2=\"").append(w - 8).append("\" y2=\"").append(base)
+                .append("\" stroke=\"#8795a1\"/>");
+        s.append("<text x=\"50\" y=\"").append(top + 4).append("\" font-size=\"11\" text-anchor=\"end\" fill=\"#5b6b7b\">")
+                .append(String.format("%,d", max)).append("</text><text x=\"50\" y=\"").append(base)
+                .append("\" font-size=\"11\" text-anchor=\"end\" fill=\"#5b6b7b\">0</text>");
+        int x = 64;
+        for (Run r : runs) {
+            int barH = (int) Math.round((double) r.rowsWritten() / max * (base - top));
+            String colour = switch (r.status()) {
+                case "SUCCEEDED" -> "#2f9e6a";
+                case "PARTIAL" -> "#d99a1e";
+                case "RUNNING" -> "#4f86c6";
+                default -> "#d0463b";
+            };
+            s.append("<rect class=\"bar\" data-rows=\"").append(r.rowsWritten()).append("\" x=\"").append(x).append("\" y=\"")
+                    .append(base - Math.max(barH, 1)).append("\" width=\"24\" height=\"").append(Math.max(barH, 1))
+                    .append("\" fill=\"").append(colour).append("\"><title>").append(esc(r.table())).append(' ')
+                    .append(esc(r.status())).append(" (").append(esc(r.trigger())).append("): ")
+                    .append(String.format("%,d", r.rowsWritten())).append(" rows at ").append(esc(TIME.format(r.started())))
+                    .append("</title></rect>");
+            s.append("<text x=\"").append(x + 12).append("\" y=\"").append(base + 12).append("\" font-size=\"9\" fill=\"#3d4b59\" ")
+                    .append("transform=\"rotate(45 ").append(x + 12).append(' ').append(base + 12).append(")\">")
+                    .append(esc(r.table())).append("</text>");
+            x += 34;
+        }
+        s.append("</svg><div class=\"legend\"><span style=\"color:#2f9e6a\">■ succeeded</span><span style=\"color:#d99a1e\">")
+                .append("■ partial</span><span style=\"color:#d0463b\">■ failed / abandoned</span><span style=\"color:#4f86c6\">")
+                .append("■ running</span></div>");
+        return s.toString();
+    }
+
+    private static String lag(Duration d) {
+        long s = d.toSeconds();
+        return s < 120 ? s + " s" : s < 7200 ? s / 60 + " min" : s / 3600 + " h";
+    }
+
+    static String esc(String s) {
+        if (s == null) {
+            return "";
+        }
+        StringBuilder b = new StringBuilder(s.length());
+        for (char c : s.toCharArray()) {
+            switch (c) {
+                case '<' -> b.append("&lt;");
+                case '>' -> b.append("&gt;");
+                case '&' -> b.append("&amp;");
+                case '"' -> b.append("&quot;");
+                case '\'' -> b.append("&#39;");
+                default -> b.append(c);
+            }
+        }
+        return b.toString();
+    }
+}

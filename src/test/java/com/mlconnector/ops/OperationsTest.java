@@ -1,0 +1,183 @@
+package com.mlconnector.ops;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.mlconnector.app.ConnectorRuntime;
+import com.mlconnector.app.RuntimeOptions;
+import com.mlconnector.support.TestConnector;
+import com.mlconnector.sync.Batch;
+import com.mlconnector.sync.BatchSink;
+import org.junit.jupiter.api.Test;
+
+import javax.management.JMX;
+import java.lang.management.ManagementFactory;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** What an operator sees and steers: the MBeans (as Hawtio reaches them, over Jolokia too), health, metrics. */
+class OperationsTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    /** The landing writer, failing while {@code down} is set (a database outage). */
+    private static final class Switchable implements BatchSink {
+        final AtomicReference<BatchSink> real = new AtomicReference<>();
+        final AtomicBoolean down = new AtomicBoolean();
+
+        @Override
+        public void write(Batch batch) throws Exception {
+            if (down.get()) {
+                throw new java.sql.SQLException("connection refused", "08001");
+            }
+            real.get().write(batch);
+        }
+    }
+
+    static int freePort() throws Exception {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    static Properties withManagement(int port) {
+        Properties p = TestConnector.defaults();
+        p.setProperty("camel.management.enabled", "true");
+        p.setProperty("camel.management.port", String.valueOf(port));
+        p.setProperty("retry.max-attempts", "2");
+        return p;
+    }
+
+    private HttpResponse<String> get(String url) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(url)).GET().build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void theEntityMBeansShowStateAndTheirOperationsDoWhatTheySay() throws Exception {
+        int port = freePort();
+        Switchable sink = new Switchable();
+        Properties p = withManagement(port);
+        p.setProperty("schedule.GLAccounts", "0/1 * * * * ?"); // every second
+        try (ConnectorRuntime rt = ConnectorRuntime.start(new RuntimeOptions(Path.of("."), p, true, sink, null))) {
+            sink.real.set(rt.camelContext().getRegistry().lookupByNameAndType("landingWriter", BatchSink.class));
+            EntityControlMXBean gl = JMX.newMXBeanProxy(ManagementFactory.getPlatformMBeanServer(),
+                    ConnectorRuntime.entityObjectName("GLAccounts"), EntityControlMXBean.class);
+            // pause first, so the schedule does not race the assertions
+            gl.pause();
+            assertThat(gl.isPaused()).isTrue();
+            long runsBefore = TestConnector.runs(rt, "GLAccounts").size();
+            Thread.sleep(2500);
+            assertThat(TestConnector.runs(rt, "GLAccounts")).as("paused: the schedule starts nothing").hasSize((int) runsBefore);
+
+            assertThat(gl.syncNow()).isEqualTo("succeeded"); // an operator's run goes even while paused
+            assertThat(gl.getRowsDelivered()).containsEntry("landing", 150L);
+            assertThat(gl.getLastSuccess().get("landing")).isNotEqualTo("never");
+            assertThat(gl.getFailuresSinceSuccess()).containsEntry("landing", 0);
+
+            // an outage dead-letters the batch; the MBean shows it and replays it once the database is back
+            sink.down.set(true);
+            rt.sandbox().update("MainAccounts", 3, Map.of("Name", "Changed during the outage"));
+            assertThat(gl.syncNow()).startsWith("did not succeed").contains("dead-lettered");
+            assertThat(gl.getDeadLetters()).containsEntry("landing", 1);
+            sink.down.set(false);
+            assertThat(gl.replayDeadLetters()).isEqualTo("1 replayed, 0 failed");
+            assertThat(gl.getDeadLetters()).containsEntry("landing", 0);
+            assertThat(TestConnector.query(rt, "SELECT \"AccountName\" FROM \"GLAccounts\" WHERE \"MainAccountId\" = '"
+                    + rt.sandbox().value("MainAccounts", 3, "MainAccountId") + "'")).extracting(r -> r.get("AccountName"))
+                    .containsExactly("Changed during the outage");
+
+            // Hawtio's way in: Jolokia on the management server reads the same MBean and runs its operations
+            JsonNode read = JSON.readTree(get("http://127.0.0.1:" + port
+                    + "/observe/jolokia/read/com.mlconnector:type=Entity,name=GLAccounts/Paused").body());
+            assertThat(read.path("value").asBoolean()).isTrue();
+            JsonNode resumed = JSON.readTree(get("http://127.0.0.1:" + port
+                    + "/observe/jolokia/exec/com.mlconnector:type=Entity,name=GLAccounts/resume()").body());
+            assertThat(resumed.path("status").asInt()).isEqualTo(200);
+            assertThat(gl.isPaused()).isFalse();
+            long afterResume = TestConnector.runs(rt, "GLAccounts").size();
+            long deadline = System.currentTimeMillis() + 10_000;
+            while (TestConnector.runs(rt, "GLAccounts").size() == afterResume && System.currentTimeMillis() < deadline) {
+                Thread.sleep(100);
+            }
+            assertThat(TestConnector.runs(rt, "GLAccounts").size()).as("resumed: the schedule runs again").isGreaterThan((int) afterResume);
+            // Camel's own MBeans are there too
+            assertThat(ManagementFactory.getPlatformMBeanServer().queryNames(new javax.management.ObjectName("org.apache.camel:type=routes,*"), null))
+                    .isNotEmpty();
+        }
+    }
+
+    @Test
+    void healthTurnsDownWhenADestinationKeepsFailingAndUpAgainAfterASuccess() throws Exception {
+        int port = freePort();
+        Switchable sink = new Switchable();
+        Properties p = withManagement(port);
+        p.setProperty("camel.health.exposureLevel", "full");
+        try (ConnectorRuntime rt = ConnectorRuntime.start(RuntimeOptions.once(Path.of("."), p).withSink(sink))) {
+            sink.real.set(rt.camelContext().getRegistry().lookupByNameAndType("landingWriter", BatchSink.class));
+            String health = "http://127.0.0.1:" + port + "/observe/health";
+            rt.syncNow("GLAccounts", "test");
+            HttpResponse<String> up = get(health);
+            assertThat(up.statusCode()).isEqualTo(200);
+            assertThat(JSON.readTree(up.body()).path("status").asText()).isEqualTo("UP");
+            assertThat(up.body()).contains("state-database").contains("destination-landing");
+
+            sink.down.set(true);
+            for (int i = 0; i < 3; i++) {
+                rt.sandbox().update("MainAccounts", i, Map.of("Name", "outage " + i));
+                assertThatThrownBy(() -> rt.syncNow("GLAccounts", "test")).isNotNull();
+            }
+            HttpResponse<String> down = get(health);
+            assertThat(down.statusCode()).isEqualTo(503);
+            JsonNode checks = JSON.readTree(down.body()).path("checks");
+            JsonNode landing = null;
+            for (JsonNode c : checks) {
+                if (c.path("name").asText().equals("destination-landing")) {
+                    landing = c;
+                }
+            }
+            assertThat(landing).isNotNull();
+            assertThat(landing.path("status").asText()).isEqualTo("DOWN");
+            assertThat(landing.path("message").asText()).contains("failed its last 3 deliveries").contains("connection refused");
+
+            sink.down.set(false);
+            rt.sandbox().update("MainAccounts", 9, Map.of("Name", "back"));
+            rt.syncNow("GLAccounts", "test");
+            assertThat(JSON.readTree(get(health).body()).path("status").asText()).isEqualTo("UP");
+        }
+    }
+
+    @Test
+    void prometheusMetricsCountRowsHttpAnswersTokensRetriesAndDeadLetters() throws Exception {
+        int port = freePort();
+        Properties p = withManagement(port);
+        p.setProperty("sandbox.fno.throttle-share", "0.5"); // some 429s to count
+        p.setProperty("sandbox.fno.retry-after-seconds", "0");
+        p.setProperty("sandbox.fno.page-size", "10");
+        p.setProperty("retry.max-attempts", "20");
+        try (ConnectorRuntime rt = TestConnector.start(p)) {
+            rt.syncNow("GLAccounts", "test");
+            String metrics = get("http://127.0.0.1:" + port + "/observe/metrics").body();
+            assertThat(metrics).contains("mlconnector_rows_read_total{table=\"GLAccounts\"} 150.0")
+                    .contains("mlconnector_rows_delivered_total{destination=\"landing\",table=\"GLAccounts\"} 150.0")
+                    .contains("mlconnector_http_responses_total{status=\"200\",system=\"F&O\"}")
+                    .contains("mlconnector_http_responses_total{status=\"429\",system=\"F&O\"}")
+                    .contains("mlconnector_token_renewals_total{system=\"Entra ID\"}")
+                    .contains("mlconnector_retries_total{reason=\"HTTP 429\"}")
+                    .contains("mlconnector_batch_seconds_count{destination=\"landing\"}")
+                    .contains("jvm_memory_used_bytes");
+            List<String> lines = metrics.lines().filter(l -> l.startsWith("mlconnector_http_responses_total{status=\"429\"")).toList();
+            assertThat(lines).singleElement().satisfies(l -> assertThat(Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).isPositive());
+        }
+    }
+}

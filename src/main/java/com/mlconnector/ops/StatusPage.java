@@ -51,15 +51,44 @@ public final class StatusPage {
                     continue;
                 }
                 StatusReport.Line l = StatusReport.of(rt.landing().dataSource(), List.of(m), d).get(0);
-                String state = rt.pauses().isPaused(m.table()) ? "PAUSED"
-                        : l.failuresSince() > 0 || l.deadLetters() > 0 ? "FAILING"
-                        : l.lastSuccess() == null ? "NEVER RUN" : "OK";
-                String reason = l.failuresSince() > 0 ? l.lastError() : l.deadLetters() > 0 ? l.deadLetters() + " dead letter(s) waiting" : "";
+                String[] lastRun = lastRun(m.table());
+                String[] lastAudit = lastAudit(m.table(), d);
+                // a failed read fails every destination; otherwise each destination is judged by its own deliveries
+                String reason = "FAILED".equals(lastRun[0]) ? lastRun[1]
+                        : lastAudit != null && !"CONFIRMED".equals(lastAudit[0]) ? lastAudit[1]
+                        : l.deadLetters() > 0 ? l.deadLetters() + " dead letter(s) waiting for replay" : "";
+                String state = rt.pauses().isPaused(m.table()) ? "PAUSED" : !reason.isEmpty() ? "FAILING"
+                        : l.lastSuccess() == null && lastAudit == null ? "NEVER RUN" : "OK";
                 cells.add(new Cell(m.table(), d, l.lastSuccess(), l.rowsWritten(), l.lag(), state, reason == null ? "" : reason,
                         l.deadLetters()));
             }
         }
         return cells;
+    }
+
+    /** Status and error of the table's latest run ({null, null} when it never ran). */
+    private String[] lastRun(String table) throws SQLException {
+        try (Connection c = rt.landing().dataSource().getConnection(); PreparedStatement ps = c.prepareStatement(
+                "SELECT status, error_message FROM connector_run WHERE target_table = ? ORDER BY started_at DESC")) {
+            ps.setString(1, table);
+            ps.setMaxRows(1);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? new String[]{rs.getString(1), rs.getString(2)} : new String[]{null, null};
+            }
+        }
+    }
+
+    /** Status and answer of the destination's latest audited action for the table, or null. */
+    private String[] lastAudit(String table, String destination) throws SQLException {
+        try (Connection c = rt.landing().dataSource().getConnection(); PreparedStatement ps = c.prepareStatement(
+                "SELECT status, answer FROM batch_audit WHERE target_table = ? AND destination = ? ORDER BY finished_at DESC")) {
+            ps.setString(1, table);
+            ps.setString(2, destination);
+            ps.setMaxRows(1);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? new String[]{rs.getString(1), rs.getString(2)} : null;
+            }
+        }
     }
 
     public List<Run> recentRuns(int limit) throws SQLException {
@@ -95,7 +124,7 @@ public final class StatusPage {
                 .append("</style></head><body>");
         long failing = grid.stream().filter(c -> c.state().equals("FAILING")).count();
         h.append("<h1>ml-connector</h1><p class=\"sub\">").append(esc(TIME.format(Instant.now()))).append(" · ")
-                .append(rt.settings().sandbox() ? "sandbox" : esc(rt.settings().d365Url)).append(" · ")
+                .append(rt.sandbox() != null ? "sandbox" : esc(rt.settings().d365Url)).append(" · ")
                 .append(failing == 0 ? "all deliveries healthy" : failing + " delivery(ies) failing").append("</p>");
         h.append("<table id=\"grid\"><thead><tr><th>Entity</th><th>Destination</th><th>State</th><th>Last success</th>")
                 .append("<th>Rows (last run)</th><th>Lag</th><th>Dead letters</th><th>Failure reason</th></tr></thead><tbody>");
@@ -137,45 +166,57 @@ public final class StatusPage {
         exchange.getMessage().setBody(JSON.writeValueAsString(root));
     }
 
-    /** Bars of rows written per run, coloured by how the run ended; labels under every bar. */
+    /**
+     * Bars of rows written per run on a log scale (a 60,000-row load and a 3-row update both stay readable), coloured
+     * by how the run ended, with the count on top and the table under each bar.
+     */
     static String chart(List<Run> runs) {
-        int w = Math.max(420, runs.size() * 34 + 70);
-        int h = 240;
-        int top = 16;
+        int w = Math.max(460, runs.size() * 40 + 80);
+        int h = 250;
+        int top = 20;
         int base = 180;
-        long max = Math.max(1, runs.stream().mapToLong(Run::rowsWritten).max().orElse(1));
+        double maxLog = Math.max(1, Math.ceil(Math.log10(1 + runs.stream().mapToLong(Run::rowsWritten).max().orElse(1))));
         StringBuilder s = new StringBuilder();
         s.append("<svg id=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" width=\"").append(w).append("\" height=\"").append(h)
                 .append("\" role=\"img\" aria-label=\"rows delivered per run\" style=\"background:#fff;box-shadow:0 1px 2px #0002\">");
-        s.append("<line x1=\"56\" y1=\"").append(base).append("\" x2=\"").append(w - 8).append("\" y2=\"").append(base)
-                .append("\" stroke=\"#8795a1\"/>");
-        s.append("<text x=\"50\" y=\"").append(top + 4).append("\" font-size=\"11\" text-anchor=\"end\" fill=\"#5b6b7b\">")
-                .append(String.format("%,d", max)).append("</text><text x=\"50\" y=\"").append(base)
-                .append("\" font-size=\"11\" text-anchor=\"end\" fill=\"#5b6b7b\">0</text>");
-        int x = 64;
+        for (int e = 0; e <= maxLog; e++) {
+            int y = (int) Math.round(base - e / maxLog * (base - top));
+            s.append("<line x1=\"60\" y1=\"").append(y).append("\" x2=\"").append(w - 8).append("\" y2=\"").append(y)
+                    .append("\" stroke=\"").append(e == 0 ? "#8795a1" : "#e3e8ee").append("\"/>")
+                    .append("<text x=\"54\" y=\"").append(y + 4).append("\" font-size=\"10\" text-anchor=\"end\" fill=\"#5b6b7b\">")
+                    .append(e == 0 ? "0" : String.format("%,d", (long) Math.pow(10, e))).append("</text>");
+        }
+        int x = 70;
         for (Run r : runs) {
-            int barH = (int) Math.round((double) r.rowsWritten() / max * (base - top));
+            int barH = (int) Math.round(Math.log10(1 + r.rowsWritten()) / maxLog * (base - top));
             String colour = switch (r.status()) {
                 case "SUCCEEDED" -> "#2f9e6a";
                 case "PARTIAL" -> "#d99a1e";
                 case "RUNNING" -> "#4f86c6";
                 default -> "#d0463b";
             };
+            int y = base - Math.max(barH, 2);
             s.append("<rect class=\"bar\" data-rows=\"").append(r.rowsWritten()).append("\" x=\"").append(x).append("\" y=\"")
-                    .append(base - Math.max(barH, 1)).append("\" width=\"24\" height=\"").append(Math.max(barH, 1))
+                    .append(y).append("\" width=\"26\" height=\"").append(Math.max(barH, 2))
                     .append("\" fill=\"").append(colour).append("\"><title>").append(esc(r.table())).append(' ')
                     .append(esc(r.status())).append(" (").append(esc(r.trigger())).append("): ")
                     .append(String.format("%,d", r.rowsWritten())).append(" rows at ").append(esc(TIME.format(r.started())))
-                    .append("</title></rect>");
-            s.append("<text x=\"").append(x + 12).append("\" y=\"").append(base + 12).append("\" font-size=\"9\" fill=\"#3d4b59\" ")
-                    .append("transform=\"rotate(45 ").append(x + 12).append(' ').append(base + 12).append(")\">")
+                    .append("</title></rect>")
+                    .append("<text x=\"").append(x + 13).append("\" y=\"").append(y - 3).append("\" font-size=\"9\" text-anchor=\"middle\" ")
+                    .append("fill=\"#1d2733\">").append(compact(r.rowsWritten())).append("</text>")
+                    .append("<text x=\"").append(x + 13).append("\" y=\"").append(base + 12).append("\" font-size=\"9\" fill=\"#3d4b59\" ")
+                    .append("transform=\"rotate(40 ").append(x + 13).append(' ').append(base + 12).append(")\">")
                     .append(esc(r.table())).append("</text>");
-            x += 34;
+            x += 40;
         }
-        s.append("</svg><div class=\"legend\"><span style=\"color:#2f9e6a\">■ succeeded</span><span style=\"color:#d99a1e\">")
-                .append("■ partial</span><span style=\"color:#d0463b\">■ failed / abandoned</span><span style=\"color:#4f86c6\">")
-                .append("■ running</span></div>");
+        s.append("</svg><div class=\"legend\"><span style=\"color:#2f9e6a\">&#9632; succeeded</span><span style=\"color:#d99a1e\">")
+                .append("&#9632; partial</span><span style=\"color:#d0463b\">&#9632; failed / abandoned</span><span style=\"color:#4f86c6\">")
+                .append("&#9632; running</span><span>rows on a log scale</span></div>");
         return s.toString();
+    }
+
+    private static String compact(long n) {
+        return n < 1000 ? String.valueOf(n) : n < 1_000_000 ? (n / 100) / 10.0 + "k" : (n / 100_000) / 10.0 + "M";
     }
 
     private static String lag(Duration d) {

@@ -158,6 +158,26 @@ class OperationsTest {
     }
 
     @Test
+    void theManagementServerCanRequireAPassword(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        int port = freePort();
+        Path users = dir.resolve("management-users.properties");
+        java.nio.file.Files.writeString(users, "user.ops=s3cret-Pass,admin\nrole.admin=*\n");
+        Properties p = withManagement(port);
+        p.setProperty("camel.management.authenticationEnabled", "true");
+        p.setProperty("camel.management.authenticationPath", "/observe/*");
+        p.setProperty("camel.management.basicPropertiesFile", users.toString());
+        try (ConnectorRuntime rt = TestConnector.start(p)) {
+            String url = "http://127.0.0.1:" + port + "/observe/jolokia/read/com.mlconnector:type=Entity,name=GLAccounts/Paused";
+            assertThat(get(url).statusCode()).isEqualTo(401);
+            HttpResponse<String> ok = http.send(HttpRequest.newBuilder(URI.create(url)).header("Authorization", "Basic "
+                    + java.util.Base64.getEncoder().encodeToString("ops:s3cret-Pass".getBytes())).GET().build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(ok.statusCode()).isEqualTo(200);
+            assertThat(JSON.readTree(ok.body()).path("value").asBoolean()).isFalse();
+        }
+    }
+
+    @Test
     void prometheusMetricsCountRowsHttpAnswersTokensRetriesAndDeadLetters() throws Exception {
         int port = freePort();
         Properties p = withManagement(port);
@@ -165,8 +185,11 @@ class OperationsTest {
         p.setProperty("sandbox.fno.retry-after-seconds", "0");
         p.setProperty("sandbox.fno.page-size", "10");
         p.setProperty("retry.max-attempts", "20");
-        try (ConnectorRuntime rt = TestConnector.start(p)) {
+        try (ConnectorRuntime rt = TestConnector.start(p); com.mlconnector.support.LogCapture log = com.mlconnector.support.LogCapture.start()) {
             rt.syncNow("GLAccounts", "test");
+            // the one structured line per batch and destination
+            assertThat(log.text()).containsPattern("batch confirmed run=[0-9a-f-]{36} entity=MainAccounts table=GLAccounts "
+                    + "destination=landing batch=\\S+ kind=UPSERT rows=150 duration_ms=\\d+ attempts=1");
             String metrics = get("http://127.0.0.1:" + port + "/observe/metrics").body();
             assertThat(metrics).contains("mlconnector_rows_read_total{table=\"GLAccounts\"} 150.0")
                     .contains("mlconnector_rows_delivered_total{destination=\"landing\",table=\"GLAccounts\"} 150.0")

@@ -93,6 +93,9 @@ public final class SyncBenchmark {
         }
         p.setProperty("sandbox.fno.page-size", String.valueOf(pageSize));
         p.setProperty("sandbox.fno.throttle-share", "0");
+        // the landing path alone: Tableau refreshes and business events are measured by their own tests
+        p.setProperty("tableau.enabled", "false");
+        p.setProperty("events.enabled", "false");
         p.setProperty("landing.jdbc-url", "jdbc:h2:file:" + db.resolve("landing").toAbsolutePath());
         SwitchableSink sink = new SwitchableSink();
         SwitchableRecorder recorder = new SwitchableRecorder();

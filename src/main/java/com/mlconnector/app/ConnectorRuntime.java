@@ -404,8 +404,27 @@ public final class ConnectorRuntime implements AutoCloseable {
         beans.putAll(options.beans());
         Registry registry = ctx.getRegistry();
         beans.forEach(registry::bind);
+        aliasMainRouter(ctx, pc);
         LOG.info("Connector configured: {} entities mapped ({}), landing database {}", loaded.size(),
                 loaded.stream().map(EntityMapping::table).toList(), redactJdbc(settings.landingJdbcUrl));
+    }
+
+    /**
+     * With the management server on as well, there are two Vert.x servers, and platform-http's engine, finding no
+     * single one, looks for the router of port 8080 whatever camel.server.port says (Camel 4.17); routes then fail to
+     * start. The name it looks for is bound to the main server's router, resolved when asked for.
+     */
+    private static void aliasMainRouter(CamelContext ctx, PropertiesComponent pc) {
+        String port = pc.resolveProperty("camel.server.port").orElse("8080").trim();
+        String managementPort = pc.resolveProperty("camel.management.port").orElse("").trim();
+        if (port.equals("8080") || port.equals("0") || managementPort.equals("8080")) {
+            return; // the engine finds it already (or the name belongs to the management server)
+        }
+        String real = "platform-http-router-" + port;
+        ctx.getRegistry().bind("platform-http-router-8080",
+                org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter.class,
+                () -> ctx.getRegistry().lookupByNameAndType(real,
+                        org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter.class));
     }
 
     /** One cron route per mapping, from the scheduled-sync template. */

@@ -55,6 +55,12 @@ class OperationsTest {
         Properties p = TestConnector.defaults();
         p.setProperty("camel.management.enabled", "true");
         p.setProperty("camel.management.port", String.valueOf(port));
+        try {
+            // a fixed port for the main server as in production (port 0 hides how platform-http finds its router)
+            p.setProperty("camel.server.port", String.valueOf(freePort()));
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
         p.setProperty("retry.max-attempts", "2");
         return p;
     }

@@ -445,9 +445,18 @@ public final class ConnectorRuntime implements AutoCloseable {
 
     /** Runs one entity now; throws what made the run fail. */
     public void syncNow(String entity, String trigger) {
+        syncNow(entity, trigger, false);
+    }
+
+    /**
+     * Runs one entity now; with {@code deferTableau} the Tableau data sources that read it are only marked as owing
+     * a refresh (the caller refreshes them once at the end: {@code sync --once} of many tables).
+     */
+    public void syncNow(String entity, String trigger, boolean deferTableau) {
         ProducerTemplate pt = main.getCamelContext().createProducerTemplate();
         try {
-            pt.requestBodyAndHeaders("direct:sync-entity", null, Map.of("entity", entity, "trigger", trigger));
+            pt.requestBodyAndHeaders("direct:sync-entity", null, Map.of("entity", entity, "trigger", trigger,
+                    TableauDestination.DEFER, deferTableau));
         } finally {
             try {
                 pt.stop();

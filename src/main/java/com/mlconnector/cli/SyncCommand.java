@@ -42,11 +42,24 @@ final class SyncCommand implements Callable<Integer> {
                 throw new ConfigException("--entity: " + e.getMessage());
             }
             List<String> failed = new ArrayList<>();
+            // several tables: each Tableau data source is refreshed once, after all of them landed
+            boolean defer = names.size() > 1;
             for (String name : names) {
                 try {
-                    rt.syncNow(name, "once");
+                    rt.syncNow(name, "once", defer);
                 } catch (RuntimeException e) {
                     failed.add(name);
+                }
+            }
+            if (defer && rt.tableau().settings().enabled) {
+                try {
+                    for (String problem : rt.tableau().refreshOwed("sync-once-" + java.util.UUID.randomUUID())) {
+                        spec.commandLine().getErr().println("sync --once: " + problem);
+                        failed.add("Tableau");
+                    }
+                } catch (Exception e) {
+                    spec.commandLine().getErr().println("sync --once: Tableau refresh: " + e.getMessage());
+                    failed.add("Tableau");
                 }
             }
             if (failed.isEmpty()) {

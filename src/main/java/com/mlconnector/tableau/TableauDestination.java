@@ -35,6 +35,8 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class TableauDestination {
     public static final String DESTINATION = "tableau";
+    /** Header: only mark the refresh as owed; the caller refreshes once after several tables landed. */
+    public static final String DEFER = "deferTableauRefresh";
     private static final Logger LOG = LoggerFactory.getLogger(TableauDestination.class);
 
     private final TableauSettings settings;
@@ -77,9 +79,13 @@ public final class TableauDestination {
         String table = sync.getMapping().table();
         DestinationRun landing = sync.destination(RunLedger.DESTINATION);
         boolean landed = sync.getRowsWritten() > 0 || landing.deleted() > 0;
+        boolean defer = exchange.getMessage().getHeader(DEFER, false, Boolean.class);
         for (String ds : settings.datasourcesReading(table)) {
             if (landed) {
                 ledger.owe(ds, table, Instant.now());
+            }
+            if (defer) {
+                continue; // refreshed once by the caller, after the other tables have landed too
             }
             try {
                 refreshIfOwed(ds, sync.getRunId(), table);

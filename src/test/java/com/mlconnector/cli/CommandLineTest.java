@@ -58,6 +58,15 @@ class CommandLineTest {
         return cmd.execute(all);
     }
 
+    /** COUNT(*) of the connector's own tables (unquoted), with an optional WHERE. */
+    private long count(String fromWhere) throws Exception {
+        try (Connection c = DriverManager.getConnection("jdbc:h2:file:" + dir.resolve("data/landing").toAbsolutePath());
+             ResultSet rs = c.createStatement().executeQuery("SELECT COUNT(*) FROM " + fromWhere)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
     private long landed(String table) throws Exception {
         try (Connection c = DriverManager.getConnection("jdbc:h2:file:" + dir.resolve("data/landing").toAbsolutePath());
              ResultSet rs = c.createStatement().executeQuery("SELECT COUNT(*) FROM \"" + table + "\"")) {
@@ -72,6 +81,9 @@ class CommandLineTest {
         assertThat(out.toString()).contains("all 2 entities succeeded");
         assertThat(landed("Vendors")).isEqualTo(600);
         assertThat(landed("GLEntries")).isEqualTo(3000);
+        // both tables feed the sandbox's Tableau data source: one extract refresh after both landed, not one each
+        assertThat(count("batch_audit WHERE destination = 'tableau' AND kind = 'REFRESH' AND status = 'CONFIRMED'")).isEqualTo(1);
+        assertThat(count("tableau_refresh_owed")).isZero();
     }
 
     @Test

@@ -7,9 +7,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
@@ -32,7 +29,7 @@ public final class BusinessEventReceiver {
     private final EventSettings settings;
     private final EventMap map;
     private final EventStore store;
-    private final byte[] secretDigest;
+    private final com.mlconnector.http.UrlSecret secret;
     private final AtomicLong refused = new AtomicLong();
     private final AtomicLong duplicates = new AtomicLong();
     private final AtomicLong received = new AtomicLong();
@@ -41,7 +38,7 @@ public final class BusinessEventReceiver {
         this.settings = settings;
         this.map = map;
         this.store = store;
-        this.secretDigest = settings.secret == null ? null : sha256(settings.secret);
+        this.secret = new com.mlconnector.http.UrlSecret(settings.secret);
     }
 
     /** The HTTPS endpoint: 200 with counts, 400 for a body that holds no event, 401 without the right secret. */
@@ -52,23 +49,23 @@ public final class BusinessEventReceiver {
         }
         String body = exchange.getMessage().getBody(String.class);
         exchange.getMessage().removeHeaders("*"); // the path holds the secret: nothing of the request goes back
-        if (!settings.enabled || secretDigest == null || given == null || !MessageDigest.isEqual(secretDigest, sha256(given))) {
+        if (!settings.enabled || !secret.matches(given)) {
             refused.incrementAndGet();
             LOG.warn("Business event delivery refused (401): {}", !settings.enabled ? "business events are not enabled"
-                    : secretDigest == null ? "events.secret is not set" : "the secret does not match events.secret");
-            answer(exchange, 401, "{\"error\":\"unauthorized\"}");
+                    : !secret.configured() ? "events.secret is not set" : "the secret does not match events.secret");
+            com.mlconnector.http.UrlSecret.answer(exchange, 401, "{\"error\":\"unauthorized\"}");
             return;
         }
         try {
             Receipt r = take(body);
-            answer(exchange, 200, "{\"stored\":" + r.stored() + ",\"duplicates\":" + r.duplicates() + ",\"ignored\":" + r.ignored() + "}");
+            com.mlconnector.http.UrlSecret.answer(exchange, 200, "{\"stored\":" + r.stored() + ",\"duplicates\":" + r.duplicates() + ",\"ignored\":" + r.ignored() + "}");
         } catch (IllegalArgumentException e) {
             LOG.warn("Business event delivery refused (400): {}", e.getMessage());
-            answer(exchange, 400, "{\"error\":" + JSON.valueToTree(e.getMessage()) + "}");
+            com.mlconnector.http.UrlSecret.answer(exchange, 400, "{\"error\":" + JSON.valueToTree(e.getMessage()) + "}");
         } catch (Exception e) {
             // not stored, so not acknowledged: F&O retries the delivery (and then keeps it for Resend)
             LOG.error("Business events could not be stored: {}", e.toString());
-            answer(exchange, 503, "{\"error\":\"not stored, send again\"}");
+            com.mlconnector.http.UrlSecret.answer(exchange, 503, "{\"error\":\"not stored, send again\"}");
         }
     }
 
@@ -140,18 +137,4 @@ public final class BusinessEventReceiver {
     public long refused() { return refused.get(); }
     public long duplicates() { return duplicates.get(); }
     public long received() { return received.get(); }
-
-    private static void answer(Exchange exchange, int status, String json) {
-        exchange.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, status);
-        exchange.getMessage().setHeader(Exchange.CONTENT_TYPE, "application/json");
-        exchange.getMessage().setBody(json);
-    }
-
-    private static byte[] sha256(String s) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 }

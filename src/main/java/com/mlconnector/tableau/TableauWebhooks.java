@@ -7,9 +7,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.concurrent.atomic.AtomicLong;
@@ -27,7 +24,7 @@ public final class TableauWebhooks {
     private final TableauSettings settings;
     private final TableauDestination destination;
     private final RefreshLedger ledger;
-    private final byte[] secretDigest;
+    private final com.mlconnector.http.UrlSecret secret;
     private final AtomicLong refused = new AtomicLong();
     private final AtomicLong duplicates = new AtomicLong();
 
@@ -35,7 +32,7 @@ public final class TableauWebhooks {
         this.settings = settings;
         this.destination = destination;
         this.ledger = ledger;
-        this.secretDigest = settings.webhookSecret == null ? null : sha256(settings.webhookSecret);
+        this.secret = new com.mlconnector.http.UrlSecret(settings.webhookSecret);
     }
 
     /** Handles one call; the answer is 200 (taken or a duplicate), 400 (not an event) or 401 (wrong secret). */
@@ -45,11 +42,11 @@ public final class TableauWebhooks {
         String body = exchange.getMessage().getBody(String.class);
         // nothing of the request goes back, and the path (which holds the secret) goes nowhere
         exchange.getMessage().removeHeaders("*");
-        if (secretDigest == null || given == null || !MessageDigest.isEqual(secretDigest, sha256(given))) {
+        if (!secret.matches(given)) {
             refused.incrementAndGet();
-            LOG.warn("Tableau webhook refused (401): {}{}", secretDigest == null ? "tableau.webhook-secret is not set"
+            LOG.warn("Tableau webhook refused (401): {}{}", !secret.configured() ? "tableau.webhook-secret is not set"
                     : "the secret in the URL is not tableau.webhook-secret", from == null ? "" : " (forwarded for " + from + ")");
-            answer(exchange, 401, "{\"error\":\"unauthorized\"}");
+            com.mlconnector.http.UrlSecret.answer(exchange, 401, "{\"error\":\"unauthorized\"}");
             return;
         }
         JsonNode event;
@@ -63,7 +60,7 @@ public final class TableauWebhooks {
         String created = event == null ? null : event.path("created_at").asText(null);
         if (type == null || ds == null || created == null) {
             LOG.warn("Tableau webhook: not an event (event_type, resource_luid and created_at are required); answered 400");
-            answer(exchange, 400, "{\"error\":\"event_type, resource_luid and created_at are required\"}");
+            com.mlconnector.http.UrlSecret.answer(exchange, 400, "{\"error\":\"event_type, resource_luid and created_at are required\"}");
             return;
         }
         String name = event.path("resource_name").asText(null);
@@ -72,17 +69,17 @@ public final class TableauWebhooks {
             if (!ledger.firstDelivery(type, ds, created, site, name)) {
                 duplicates.incrementAndGet();
                 LOG.info("Tableau webhook {} for data source {} ({}) received again: ignored", type, ds, created);
-                answer(exchange, 200, "{\"status\":\"duplicate\"}");
+                com.mlconnector.http.UrlSecret.answer(exchange, 200, "{\"status\":\"duplicate\"}");
                 return;
             }
             String outcome = handle(type, ds, created, name);
             ledger.outcome(type, ds, created, outcome);
             LOG.info("Tableau webhook {} for data source {} ({}): {}", type, ds, name == null ? "" : name, outcome);
-            answer(exchange, 200, "{\"status\":\"accepted\"}");
+            com.mlconnector.http.UrlSecret.answer(exchange, 200, "{\"status\":\"accepted\"}");
         } catch (Exception e) {
             // not recorded: Tableau retries a failed delivery, and the retry is then taken as new
             LOG.error("Tableau webhook {} for data source {} could not be recorded: {}", type, ds, e.toString());
-            answer(exchange, 500, "{\"error\":\"not recorded\"}");
+            com.mlconnector.http.UrlSecret.answer(exchange, 500, "{\"error\":\"not recorded\"}");
         }
     }
 
@@ -114,26 +111,11 @@ public final class TableauWebhooks {
         return duplicates.get();
     }
 
-    private static void answer(Exchange exchange, int status, String json) {
-        exchange.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, status);
-        exchange.getMessage().setHeader(Exchange.CONTENT_TYPE, "application/json");
-        exchange.getMessage().setBody(json);
-    }
-
     private static Instant instant(String text) {
         try {
             return Instant.parse(text);
         } catch (DateTimeParseException e) {
             return null;
-        }
-    }
-
-    private static byte[] sha256(String s) {
-        try {
-            // digests of equal length, so the comparison takes the same time whatever the length of the guess
-            return MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 }

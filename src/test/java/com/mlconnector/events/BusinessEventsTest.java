@@ -16,8 +16,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
-import java.util.function.BooleanSupplier;
 
+import static com.mlconnector.support.Await.until;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -38,15 +38,6 @@ class BusinessEventsTest {
         return p;
     }
 
-    private static void await(BooleanSupplier condition, long millis, String what) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + millis;
-        while (!condition.getAsBoolean()) {
-            if (System.currentTimeMillis() > deadline) {
-                throw new AssertionError("timed out waiting until " + what);
-            }
-            Thread.sleep(50);
-        }
-    }
 
     private static Object landed(ConnectorRuntime rt, String sql) {
         try {
@@ -77,10 +68,10 @@ class BusinessEventsTest {
             // someone posts an invoice in F&O: the sandbox raises VendorInvoicePostedBusinessEvent
             rt.sandbox().update("VendorInvoiceHeaders", 42, Map.of("VendorName", "Posted just now"));
             String key = (String) rt.sandbox().value("VendorInvoiceHeaders", 42, "HeaderReference");
-            await(() -> "Posted just now".equals(landed(rt, "SELECT \"VendorName\" FROM \"Invoices\" WHERE \"HeaderReference\" = '"
+            until(() -> "Posted just now".equals(landed(rt, "SELECT \"VendorName\" FROM \"Invoices\" WHERE \"HeaderReference\" = '"
                     + key + "'")), 15_000, "the posted invoice landed");
 
-            await(() -> "READ".equals(landed(rt, "SELECT status FROM business_event")), 10_000, "the event was marked read");
+            until(() -> "READ".equals(landed(rt, "SELECT status FROM business_event")), 10_000, "the event was marked read");
             List<Map<String, Object>> stored = TestConnector.query(rt, "SELECT event_id, status, run_id, target_table FROM business_event");
             assertThat(stored).singleElement().satisfies(e -> {
                 assertThat(e.get("STATUS")).isEqualTo("READ");
@@ -154,7 +145,7 @@ class BusinessEventsTest {
         try (ConnectorRuntime rt = TestConnector.start(first)) {
             rt.syncNow("PurchaseOrders", "test");
             rt.sandbox().update("PurchaseOrderHeadersV2", 5, Map.of("PurchaseOrderName", "Confirmed before the stop"));
-            await(() -> rt.sandbox().businessEvents().delivered() == 1, 10_000, "F&O's delivery was acknowledged");
+            until(() -> rt.sandbox().businessEvents().delivered() == 1, 10_000, "F&O's delivery was acknowledged");
             assertThat(rt.eventStore().count(EventStore.Status.PENDING)).isEqualTo(1);
             key = (String) rt.sandbox().value("PurchaseOrderHeadersV2", 5, "PurchaseOrderNumber");
         }
@@ -165,16 +156,10 @@ class BusinessEventsTest {
             // a new sandbox: give it the same change F&O made before the stop (the event carries only the key)
             rt.sandbox().businessEvents().enabled(false);
             rt.sandbox().update("PurchaseOrderHeadersV2", 5, Map.of("PurchaseOrderName", "Confirmed before the stop"));
-            await(() -> "Confirmed before the stop".equals(landed(rt, "SELECT \"PurchaseOrderName\" FROM \"PurchaseOrders\" "
+            until(() -> "Confirmed before the stop".equals(landed(rt, "SELECT \"PurchaseOrderName\" FROM \"PurchaseOrders\" "
                     + "WHERE \"PurchaseOrderNumber\" = '" + key + "' AND \"Company\" = '"
                     + rt.sandbox().value("PurchaseOrderHeadersV2", 5, "dataAreaId") + "'")), 15_000, "the stored event was read");
-            await(() -> {
-                try {
-                    return rt.eventStore().count(EventStore.Status.READ) == 1;
-                } catch (java.sql.SQLException e) {
-                    return false;
-                }
-            }, 10_000, "the event was marked read");
+            until(() -> rt.eventStore().count(EventStore.Status.READ) == 1, 10_000, "the event was marked read");
             assertThat(rt.eventStore().count(EventStore.Status.PENDING)).isZero();
         }
     }
@@ -185,7 +170,7 @@ class BusinessEventsTest {
             rt.syncNow("PurchaseOrders", "test");
             rt.sandbox().update("PurchaseOrderHeadersV2", 9, Map.of("PurchaseOrderNumber", "PO-O'Brien \"&\" Søn",
                     "PurchaseOrderName", "quoted key"));
-            await(() -> landed(rt, "SELECT \"PurchaseOrderName\" FROM \"PurchaseOrders\" WHERE \"PurchaseOrderNumber\" = "
+            until(() -> landed(rt, "SELECT \"PurchaseOrderName\" FROM \"PurchaseOrders\" WHERE \"PurchaseOrderNumber\" = "
                     + "'PO-O''Brien \"&\" Søn'") != null, 15_000, "the record with the quoted key landed");
             assertThat(rt.sandbox().fno().recentRequests()).anyMatch(u -> u.contains("PO-O%27%27Brien"));
         }
@@ -203,22 +188,16 @@ class BusinessEventsTest {
             for (int i = 0; i < 1000; i++) {
                 rt.sandbox().update("PurchaseOrderHeadersV2", i * 5L, Map.of("PurchaseOrderName", "burst " + i));
             }
-            await(() -> Long.valueOf(1000).equals(landed(rt, "SELECT COUNT(*) FROM \"PurchaseOrders\" WHERE \"PurchaseOrderName\" LIKE 'burst %'")),
+            until(() -> Long.valueOf(1000).equals(landed(rt, "SELECT COUNT(*) FROM \"PurchaseOrders\" WHERE \"PurchaseOrderName\" LIKE 'burst %'")),
                     120_000, "all 1,000 records landed");
             double seconds = (System.nanoTime() - start) / 1e9;
             long requests = rt.sandbox().fno().dataRequests() - before;
-            await(() -> rt.sandbox().businessEvents().inFlight() == 0, 10_000, "every delivery answered");
+            until(() -> rt.sandbox().businessEvents().inFlight() == 0, 10_000, "every delivery answered");
             System.out.printf("Business events burst: 1,000 events -> %d OData requests; last record landed %.1f s after the first event%n",
                     requests, seconds);
             assertThat(rt.sandbox().businessEvents().delivered()).isEqualTo(1000);
             assertThat(requests).as("coalesced, not one read per event").isLessThanOrEqualTo(60);
-            await(() -> {
-                try {
-                    return rt.eventStore().count(EventStore.Status.READ) == 1000;
-                } catch (java.sql.SQLException e) {
-                    return false;
-                }
-            }, 10_000, "every event was marked read");
+            until(() -> rt.eventStore().count(EventStore.Status.READ) == 1000, 10_000, "every event was marked read");
         }
     }
 }

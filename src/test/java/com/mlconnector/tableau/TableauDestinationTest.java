@@ -30,8 +30,8 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.function.BooleanSupplier;
 
+import static com.mlconnector.support.Await.until;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -67,15 +67,6 @@ class TableauDestinationTest {
         return runs.get(runs.size() - 1).get("STATUS");
     }
 
-    private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + 15_000;
-        while (!condition.getAsBoolean()) {
-            if (System.currentTimeMillis() > deadline) {
-                throw new AssertionError("timed out waiting until " + what);
-            }
-            Thread.sleep(50);
-        }
-    }
 
     @Test
     void rowsLandThenTheExtractIsRefreshedAndNothingChangedAsksForNoRefresh() throws Exception {
@@ -90,7 +81,7 @@ class TableauDestinationTest {
             assertThat(lastRunStatus(rt, "Vendors")).isEqualTo("SUCCEEDED");
             assertThat(TestConnector.query(rt, "SELECT * FROM tableau_refresh_owed")).isEmpty();
             // Tableau called the webhook for the start and the end of the refresh; the connector took both
-            await(() -> t.webhookAnswers().size() == 2, "both webhook events were delivered");
+            until(() -> t.webhookAnswers().size() == 2, 15_000, "both webhook events were delivered");
             assertThat(t.webhookAnswers()).containsExactly("DatasourceRefreshStarted 200", "DatasourceRefreshSucceeded 200");
             assertThat(TestConnector.query(rt, "SELECT event_type FROM tableau_event ORDER BY event_type"))
                     .extracting(r -> r.get("EVENT_TYPE")).containsExactly("DatasourceRefreshStarted", "DatasourceRefreshSucceeded");
@@ -231,7 +222,7 @@ class TableauDestinationTest {
             TableauEmulator t = rt.sandbox().tableau();
             t.duplicateWebhooks(true);
             rt.syncNow("GLAccounts", "test");
-            await(() -> t.webhookAnswers().size() == 4, "every event was delivered twice");
+            until(() -> t.webhookAnswers().size() == 4, 15_000, "every event was delivered twice");
             assertThat(t.webhookAnswers()).containsOnly("DatasourceRefreshStarted 200", "DatasourceRefreshSucceeded 200");
             assertThat(events(rt)).isEqualTo(2);
             assertThat(rt.tableauWebhooks().duplicates()).isEqualTo(2);
@@ -312,7 +303,7 @@ class TableauDestinationTest {
                 rt.syncNow("Vendors", "test");
                 assertThat(TestConnector.count(rt, "Vendors")).isEqualTo(600);
                 assertThat(refreshAudit(rt)).extracting(r -> r.get("STATUS")).containsExactly("FAILED", "CONFIRMED");
-                await(() -> rt.sandbox().tableau().webhookAnswers().size() == 4, "the webhooks were delivered");
+                until(() -> rt.sandbox().tableau().webhookAnswers().size() == 4, 15_000, "the webhooks were delivered");
                 assertThat(events(rt)).isEqualTo(4);
             }
         } finally {

@@ -90,7 +90,9 @@ public final class ConnectorRuntime implements AutoCloseable {
     private EventStore eventStore;
     private com.mlconnector.ops.Pauses pauses;
     private io.micrometer.core.instrument.MeterRegistry meters;
-    private final List<javax.management.ObjectName> registeredMBeans = new java.util.ArrayList<>();
+    private final com.mlconnector.ops.Operations operations = new com.mlconnector.ops.Operations();
+    /** Which entities each destination takes (Tableau: the tables its data sources read). */
+    private final Map<String, java.util.function.Predicate<EntityMapping>> takesByDestination = new LinkedHashMap<>();
 
     private ConnectorRuntime(RuntimeOptions options) {
         this.options = options;
@@ -173,39 +175,10 @@ public final class ConnectorRuntime implements AutoCloseable {
         if (meters != null) {
             io.micrometer.core.instrument.Metrics.addRegistry(meters);
         }
-        registerOperations(main.getCamelContext());
+        operations.register(this, main.getCamelContext(), pauses);
         if (options.schedules()) {
             installSchedules(main.getCamelContext());
         }
-    }
-
-    /** The connector's MBeans next to Camel's, and its health checks next to Camel's route checks. */
-    private void registerOperations(CamelContext ctx) {
-        org.apache.camel.health.HealthCheckRegistry health = org.apache.camel.health.HealthCheckRegistry.get(ctx);
-        if (health != null) {
-            health.register(new com.mlconnector.ops.StateDatabaseHealth(landing.dataSource()));
-            for (String d : activeDestinations()) {
-                health.register(new com.mlconnector.ops.DestinationHealth(landing.dataSource(), d, 3));
-            }
-        }
-        javax.management.MBeanServer jmx = java.lang.management.ManagementFactory.getPlatformMBeanServer();
-        for (EntityMapping m : mappings.all()) {
-            try {
-                javax.management.ObjectName name = entityObjectName(m.table());
-                if (jmx.isRegistered(name)) {
-                    jmx.unregisterMBean(name); // an earlier runtime in this JVM (tests)
-                }
-                jmx.registerMBean(new com.mlconnector.ops.EntityControl(this, m, activeDestinations().stream()
-                        .filter(d -> takes(d, m)).toList(), pauses), name);
-                registeredMBeans.add(name);
-            } catch (javax.management.JMException e) {
-                LOG.warn("JMX: the MBean of {} could not be registered: {}", m.table(), e.getMessage());
-            }
-        }
-    }
-
-    public static javax.management.ObjectName entityObjectName(String table) throws javax.management.MalformedObjectNameException {
-        return new javax.management.ObjectName("com.mlconnector:type=Entity,name=" + table);
     }
 
     /** The destinations switched on, landing first. */
@@ -225,12 +198,8 @@ public final class ConnectorRuntime implements AutoCloseable {
 
     /** Does the destination take the entity? */
     public boolean takes(String destination, EntityMapping m) {
-        return switch (destination) {
-            case PowerBiDestination.DESTINATION -> powerBiSettings.takes(m.table());
-            case DatabricksDestination.DESTINATION -> databricksSettings.takes(m.table());
-            case TableauDestination.DESTINATION -> !tableauSettings.datasourcesReading(m.table()).isEmpty();
-            default -> true;
-        };
+        java.util.function.Predicate<EntityMapping> takes = takesByDestination.get(destination);
+        return takes != null && takes.test(m);
     }
 
     /** The port of the embedded HTTP server (webhooks), once started. */
@@ -354,6 +323,8 @@ public final class ConnectorRuntime implements AutoCloseable {
             }
         }
         ChangeDetection changes = new ChangeDetection(state, settings, destinations);
+        takesByDestination.putAll(destinations);
+        takesByDestination.put(TableauDestination.DESTINATION, m -> !tableauSettings.datasourcesReading(m.table()).isEmpty());
         PacingClock clock = sandbox != null ? sandbox.clock() : PacingClock.SYSTEM;
         PowerBiClient powerBiClient = null;
         if (powerBiSettings.enabled) {
@@ -505,14 +476,7 @@ public final class ConnectorRuntime implements AutoCloseable {
         if (meters != null) {
             io.micrometer.core.instrument.Metrics.removeRegistry(meters);
         }
-        javax.management.MBeanServer jmx = java.lang.management.ManagementFactory.getPlatformMBeanServer();
-        for (javax.management.ObjectName name : registeredMBeans) {
-            try {
-                jmx.unregisterMBean(name);
-            } catch (javax.management.JMException ignored) {
-                // gone already
-            }
-        }
+        operations.close();
         if (landing != null) {
             landing.close();
         }

@@ -78,7 +78,7 @@ class OperationsTest {
         try (ConnectorRuntime rt = ConnectorRuntime.start(new RuntimeOptions(Path.of("."), p, true, sink, null))) {
             sink.real.set(rt.camelContext().getRegistry().lookupByNameAndType("landingWriter", BatchSink.class));
             EntityControlMXBean gl = JMX.newMXBeanProxy(ManagementFactory.getPlatformMBeanServer(),
-                    ConnectorRuntime.entityObjectName("GLAccounts"), EntityControlMXBean.class);
+                    Operations.entityName("GLAccounts"), EntityControlMXBean.class);
             // pause first, so the schedule does not race the assertions
             gl.pause();
             assertThat(gl.isPaused()).isTrue();

@@ -135,24 +135,24 @@ public final class TableauDestination {
                 if (attempt > 1) {
                     retry.pause(retry.backoff(attempt - 2, "refresh failed"));
                 }
+                // what landed before this moment is in the extract once this refresh succeeds
                 Instant requested = Instant.now();
-                Instant started = Instant.now();
                 TableauClient.Job job;
                 Outcome o;
                 try {
                     job = withRetries(() -> start(ds), "refresh of data source " + ds);
                     o = follow(ds, job);
                 } catch (TableauException e) {
-                    audit.note(runId, table, DESTINATION, "REFRESH", 0, "FAILED", "data source " + ds + ": " + e.getMessage(), started);
+                    audit.note(runId, table, DESTINATION, "REFRESH", 0, "FAILED", "data source " + ds + ": " + e.getMessage(), requested);
                     throw new TableauException(e.getMessage() + "; the refresh is asked for again by the next run");
                 }
                 String answer = "data source " + ds + ", job " + job.id() + ", attempt " + attempt + " of "
                         + settings.refreshAttempts + ": " + o.describe();
-                audit.note(runId, table, DESTINATION, "REFRESH", 0, o.success() ? "CONFIRMED" : "FAILED", answer, started);
+                audit.note(runId, table, DESTINATION, "REFRESH", 0, o.success() ? "CONFIRMED" : "FAILED", answer, requested);
                 if (o.success()) {
                     ledger.paid(ds, requested);
                     LOG.info("run={} Tableau extract of data source {} refreshed (job {}, {})", runId, ds, job.id(),
-                            RunLedger.formatDuration(Duration.between(started, Instant.now())));
+                            RunLedger.formatDuration(Duration.between(requested, Instant.now())));
                     return;
                 }
                 failure = "Tableau refresh of data source " + ds + " " + o.describe();

@@ -23,10 +23,10 @@ import java.util.regex.Pattern;
 
 /**
  * Turns the stored business events into reads (route bean {@code eventReads}, route business-event-reads): the
- * events due are grouped by table, and each group becomes as few reads as the $filter length allows, one
- * {@code (dataAreaId eq 'usmf' and PurchaseOrderNumber eq 'PO-1') or (…)} clause per distinct record. Each read
- * goes through the normal pipeline (change detection, every destination of the table); its events are marked read
- * when the run succeeded, or retried with backoff when it did not.
+ * events due are grouped by kind (a BusinessEventId names one table and its match fields), and each group becomes as
+ * few reads as the $filter length allows ({@link #plan}). Each read goes through the normal pipeline (change
+ * detection, every destination of the table); its events are marked read when the run succeeded, or retried with
+ * backoff when it did not.
  */
 public final class EventReads {
     private static final Logger LOG = LoggerFactory.getLogger(EventReads.class);
@@ -77,7 +77,8 @@ public final class EventReads {
             return List.of();
         }
         List<EventStore.Stored> due = store.due(50_000);
-        Map<String, List<EventStore.Stored>> byTable = new LinkedHashMap<>();
+        // by kind of event: each kind has its own match fields (two kinds may read the same table)
+        Map<String, List<EventStore.Stored>> byKind = new LinkedHashMap<>();
         List<EventStore.Stored> unreadable = new ArrayList<>();
         for (EventStore.Stored e : due) {
             EventMap.Read r = map.forEvent(e.businessEventId());
@@ -88,13 +89,13 @@ public final class EventReads {
             if (pauses.isPaused(r.mapping().table())) {
                 continue; // paused by an operator: the events wait
             }
-            byTable.computeIfAbsent(r.mapping().table(), t -> new ArrayList<>()).add(e);
+            byKind.computeIfAbsent(e.businessEventId(), k -> new ArrayList<>()).add(e);
         }
         if (!unreadable.isEmpty()) {
             store.failed(unreadable, null, "events/business-events.yaml no longer has a read for this event", 1, Duration.ZERO);
         }
         List<Planned> out = new ArrayList<>();
-        for (List<EventStore.Stored> events : byTable.values()) {
+        for (List<EventStore.Stored> events : byKind.values()) {
             out.addAll(plan(events));
         }
         if (!out.isEmpty()) {
@@ -104,7 +105,7 @@ public final class EventReads {
     }
 
     /**
-     * The events of one table as reads whose $filter, percent-encoded, stays within events.max-filter-length: records
+     * The events of one kind as reads whose $filter, percent-encoded, stays within events.max-filter-length: records
      * sharing all but the last match value share a clause, {@code (dataAreaId eq 'usmf' and (PurchaseOrderNumber eq
      * 'PO-1' or PurchaseOrderNumber eq 'PO-2'))}; an event for a record already in the read adds nothing.
      */

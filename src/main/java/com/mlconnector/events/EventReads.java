@@ -107,29 +107,35 @@ public final class EventReads {
     /**
      * The events of one kind as reads whose $filter, percent-encoded, stays within events.max-filter-length: records
      * sharing all but the last match value share a clause, {@code (dataAreaId eq 'usmf' and (PurchaseOrderNumber eq
-     * 'PO-1' or PurchaseOrderNumber eq 'PO-2'))}; an event for a record already in the read adds nothing.
+     * 'PO-1' or PurchaseOrderNumber eq 'PO-2'))}; a record asked for by several events is read once.
      */
     List<Planned> plan(List<EventStore.Stored> events) throws Exception {
         EventMap.Read r = map.forEvent(events.get(0).businessEventId());
         EntityMapping m = r.mapping();
         List<String> sources = new ArrayList<>(r.match().keySet());
-        List<Planned> out = new ArrayList<>();
+        // first the distinct records, each with every event asking for it (a record is read once, however often asked)
+        Map<List<String>, List<String>> conditionsOf = new LinkedHashMap<>();
+        Map<List<String>, List<EventStore.Stored>> eventsOf = new LinkedHashMap<>();
         List<EventStore.Stored> bad = new ArrayList<>();
-        Chunk chunk = new Chunk();
         for (EventStore.Stored e : events) {
             List<String> values = new ArrayList<>();
-            List<String> conditions;
             try {
-                conditions = conditions(m, r, e, values);
+                conditionsOf.putIfAbsent(values, conditions(m, r, e, values));
             } catch (IllegalArgumentException invalid) {
                 LOG.warn("Business event {} ({}) cannot be read: {}", e.eventId(), e.businessEventId(), invalid.getMessage());
                 bad.add(e);
                 continue;
             }
-            if (!chunk.add(values, conditions, e, settings.maxFilterLength)) {
+            eventsOf.computeIfAbsent(values, v -> new ArrayList<>()).add(e);
+        }
+        List<Planned> out = new ArrayList<>();
+        Chunk chunk = new Chunk();
+        for (Map.Entry<List<String>, List<String>> record : conditionsOf.entrySet()) {
+            List<EventStore.Stored> asking = eventsOf.get(record.getKey());
+            if (!chunk.add(record.getKey(), record.getValue(), asking, settings.maxFilterLength)) {
                 out.add(chunk.planned(m, sources));
                 chunk = new Chunk();
-                chunk.add(values, conditions, e, Integer.MAX_VALUE); // alone it goes, however long
+                chunk.add(record.getKey(), record.getValue(), asking, Integer.MAX_VALUE); // alone it goes, however long
             }
         }
         if (!chunk.stored.isEmpty()) {
@@ -147,24 +153,22 @@ public final class EventReads {
         final Map<List<String>, List<String>> events = new LinkedHashMap<>();
         final List<EventStore.Stored> stored = new ArrayList<>();
 
-        /** Adds the event's record unless the filter would grow past {@code budget} encoded characters. */
-        boolean add(List<String> values, List<String> conditions, EventStore.Stored e, int budget) {
-            if (!events.containsKey(values)) {
-                String prefix = String.join(" and ", conditions.subList(0, conditions.size() - 1));
-                String last = conditions.get(conditions.size() - 1);
-                boolean newGroup = !groups.containsKey(prefix);
-                groups.computeIfAbsent(prefix, k -> new java.util.LinkedHashSet<>()).add(last);
-                if (!stored.isEmpty() && ODataQueries.encode(filter()).length() > budget) {
-                    if (newGroup) {
-                        groups.remove(prefix);
-                    } else {
-                        groups.get(prefix).remove(last);
-                    }
-                    return false;
+        /** Adds a record (and the events asking for it) unless the filter would grow past {@code budget} encoded characters. */
+        boolean add(List<String> values, List<String> conditions, List<EventStore.Stored> asking, int budget) {
+            String prefix = String.join(" and ", conditions.subList(0, conditions.size() - 1));
+            String last = conditions.get(conditions.size() - 1);
+            boolean newGroup = !groups.containsKey(prefix);
+            groups.computeIfAbsent(prefix, k -> new java.util.LinkedHashSet<>()).add(last);
+            if (!stored.isEmpty() && ODataQueries.encode(filter()).length() > budget) {
+                if (newGroup) {
+                    groups.remove(prefix);
+                } else {
+                    groups.get(prefix).remove(last);
                 }
+                return false;
             }
-            events.computeIfAbsent(values, v -> new ArrayList<>()).add(e.eventId());
-            stored.add(e);
+            events.put(values, asking.stream().map(EventStore.Stored::eventId).toList());
+            stored.addAll(asking);
             return true;
         }
 

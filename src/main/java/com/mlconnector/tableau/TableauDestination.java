@@ -103,6 +103,19 @@ public final class TableauDestination {
         }
     }
 
+    /**
+     * The timer route's step: refreshes what business-event reads left owed (they do not wait for a refresh each, or
+     * a steady stream of events would queue behind slow extracts). Problems are logged; the debt stays for next time.
+     */
+    public void refreshOwedNow() throws Exception {
+        if (!settings.enabled || ledger.allOwed().isEmpty()) {
+            return;
+        }
+        for (String problem : refreshOwed("owed-" + java.util.UUID.randomUUID())) {
+            LOG.warn("Tableau: {}", problem);
+        }
+    }
+
     /** Refreshes every data source that owes one (after a replay); returns what could not be refreshed. */
     public List<String> refreshOwed(String runId) throws Exception {
         List<String> problems = new ArrayList<>();

@@ -32,6 +32,8 @@ public final class TableauSettings {
     public final Duration refreshTimeout;
     /** Refreshes that end failed are started again this many times in all. */
     public final int refreshAttempts;
+    /** How often the data sources that business-event reads left owing a refresh are refreshed. */
+    public final int refreshIntervalSeconds;
     public final Duration firstPoll;
     public final Duration maxPoll;
     /** The secret in the webhook URL; null: every webhook call is refused. */
@@ -65,6 +67,7 @@ public final class TableauSettings {
         }
         this.refreshTimeout = Duration.ofSeconds(integer(p, "tableau.refresh-timeout-seconds", 3600, 1, 86_400));
         this.refreshAttempts = integer(p, "tableau.refresh-attempts", 3, 1, 20);
+        this.refreshIntervalSeconds = integer(p, "tableau.refresh-interval-seconds", 300, 1, 86_400);
         this.firstPoll = seconds(p, "tableau.poll-initial-seconds", 5, 0.01, 600);
         this.maxPoll = seconds(p, "tableau.poll-max-seconds", 60, 0.01, 3600);
         this.webhookSecret = trim(p.apply("tableau.webhook-secret"));

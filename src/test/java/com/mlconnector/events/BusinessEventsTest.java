@@ -95,6 +95,28 @@ class BusinessEventsTest {
     }
 
     @Test
+    void eventReadsLeaveTheTableauRefreshToTheIntervalRoute() throws Exception {
+        Properties p = events();
+        p.setProperty("tableau.enabled", "true");
+        p.setProperty("tableau.poll-initial-seconds", "0.2");
+        p.setProperty("sandbox.tableau.job-seconds", "1");
+        p.setProperty("tableau.refresh-interval-seconds", "2");
+        try (ConnectorRuntime rt = TestConnector.start(p)) {
+            rt.syncNow("Invoices", "test"); // a scheduled-style run refreshes at its end
+            assertThat(rt.sandbox().tableau().refreshRequests()).isEqualTo(1);
+            rt.sandbox().update("VendorInvoiceHeaders", 8, Map.of("VendorName", "Posted, extract to follow"));
+            String key = (String) rt.sandbox().value("VendorInvoiceHeaders", 8, "HeaderReference");
+            until(() -> "Posted, extract to follow".equals(landed(rt, "SELECT \"VendorName\" FROM \"Invoices\" WHERE "
+                    + "\"HeaderReference\" = '" + key + "'")), 15_000, "the event's record landed");
+            // the event run itself asked for no refresh; the interval route pays what it left owed
+            until(() -> rt.sandbox().tableau().refreshRequests() == 2, 15_000, "the owed extract was refreshed");
+            until(() -> TestConnector.query(rt, "SELECT * FROM tableau_refresh_owed").isEmpty(), 10_000, "nothing is owed");
+            assertThat(TestConnector.query(rt, "SELECT status FROM connector_run WHERE trigger_kind = 'event'"))
+                    .extracting(r -> r.get("STATUS")).containsOnly("SUCCEEDED");
+        }
+    }
+
+    @Test
     void duplicatesByEventIdOrControlNumberAreAcknowledgedAndDropped() throws Exception {
         Properties p = events();
         p.setProperty("events.coalesce-ms", "60000"); // stored, not read, during the test

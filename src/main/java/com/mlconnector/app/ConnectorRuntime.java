@@ -281,9 +281,12 @@ public final class ConnectorRuntime implements AutoCloseable {
 
         List<EntityMapping> loaded = MappingLoader.loadFolder(options.workDir().resolve(settings.mappingsDir));
         mappings = new Mappings(loaded);
-        pauses = new com.mlconnector.ops.Pauses(mappings);
         landing = new LandingDatabase(settings.landingJdbcUrl, settings.landingUsername, settings.landingPassword);
         landing.prepare(loaded);
+        pauses = new com.mlconnector.ops.Pauses(mappings, landing.dataSource());
+        if (!pauses.all().isEmpty()) {
+            LOG.warn("Paused by an operator (resume them over JMX): {}", pauses.all());
+        }
         tokens = new EntraTokenProvider(settings.authorityHost, settings.tenantId, settings.clientId,
                 settings.clientSecret, ssl, Clock.systemUTC());
         fno = new FnoClient(settings.d365Url, tokens, ssl, settings.requestTimeout, settings.firstRequestTimeout);

@@ -103,14 +103,22 @@ public final class EntityControl implements EntityControlMXBean {
 
     @Override
     public void pause() {
-        pauses.pause(mapping.table());
-        LOG.warn("JMX: {} paused: its schedule starts no runs and its business events wait until resumed (a restart resumes it)",
+        try {
+            pauses.pause(mapping.table());
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException("the pause could not be stored: " + e.getMessage());
+        }
+        LOG.warn("JMX: {} paused: its schedule starts no runs and its business events wait until resumed (also after a restart)",
                 mapping.table());
     }
 
     @Override
     public void resume() {
-        pauses.resume(mapping.table());
+        try {
+            pauses.resume(mapping.table());
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException("the resume could not be stored: " + e.getMessage());
+        }
         LOG.info("JMX: {} resumed", mapping.table());
     }
 

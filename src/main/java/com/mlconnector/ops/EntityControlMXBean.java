@@ -36,7 +36,7 @@ public interface EntityControlMXBean {
     /** Runs the entity now (waits for a run in progress); returns how it ended. */
     String syncNow();
 
-    /** The schedule stops starting runs and business events wait, until resume (or a restart). */
+    /** The schedule stops starting runs and business events wait, until resume (kept across restarts). */
     void pause();
 
     void resume();

@@ -59,7 +59,7 @@ class EventReadsPlanTest {
                     "{\"BusinessEventId\":\"PurchaseOrderVendorChangedBusinessEvent\",\"EventId\":\"" + other
                             + "\",\"ControlNumber\":999,\"VendorAccount\":\"V-000001\"}")), "PurchaseOrders", EventStore.Status.PENDING);
 
-            List<EventReads.Planned> reads = new EventReads(settings, eventMap, store, new Pauses(mappings)).due();
+            List<EventReads.Planned> reads = new EventReads(settings, eventMap, store, new Pauses(mappings, db.dataSource())).due();
             Set<String> answered = new HashSet<>();
             for (EventReads.Planned p : reads) {
                 String filter = p.getRead().filter();

@@ -124,6 +124,27 @@ class OperationsTest {
     }
 
     @Test
+    void aPauseOutlivesARestartUntilResumed() throws Exception {
+        Properties p = withManagement(freePort()); // the same (in-memory, kept open) state database for both starts
+        try (ConnectorRuntime rt = TestConnector.start(p)) {
+            JMX.newMXBeanProxy(ManagementFactory.getPlatformMBeanServer(), Operations.entityName("Vendors"),
+                    EntityControlMXBean.class).pause();
+        }
+        p.setProperty("camel.management.port", String.valueOf(freePort()));
+        try (ConnectorRuntime rt = TestConnector.start(p)) {
+            EntityControlMXBean vendors = JMX.newMXBeanProxy(ManagementFactory.getPlatformMBeanServer(),
+                    Operations.entityName("Vendors"), EntityControlMXBean.class);
+            assertThat(vendors.isPaused()).isTrue();
+            assertThat(rt.pauses().isPaused("Vendors")).isTrue();
+            vendors.resume();
+        }
+        p.setProperty("camel.management.port", String.valueOf(freePort()));
+        try (ConnectorRuntime rt = TestConnector.start(p)) {
+            assertThat(rt.pauses().isPaused("Vendors")).isFalse();
+        }
+    }
+
+    @Test
     void healthTurnsDownWhenADestinationKeepsFailingAndUpAgainAfterASuccess() throws Exception {
         int port = freePort();
         Switchable sink = new Switchable();

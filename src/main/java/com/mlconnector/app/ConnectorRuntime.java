@@ -261,11 +261,10 @@ public final class ConnectorRuntime implements AutoCloseable {
                 sandboxValues.put("tableau.datasource-id", Sandbox.TABLEAU_DATASOURCE);
             }
             if (props.apply("events.secret") == null) {
-                sandboxValues.put("events.secret", java.util.HexFormat.of().formatHex(java.security.SecureRandom.getSeed(24)));
+                sandboxValues.put("events.secret", randomSecret());
             }
             if (props.apply("tableau.webhook-secret") == null) {
-                sandboxValues.put("tableau.webhook-secret", java.util.HexFormat.of().formatHex(
-                        java.security.SecureRandom.getSeed(24)));
+                sandboxValues.put("tableau.webhook-secret", randomSecret());
             }
             String workspace = props.apply("powerbi.workspace-id");
             sandboxValues.put("powerbi.workspace-id", workspace == null || workspace.isBlank() ? Sandbox.WORKSPACE : workspace);
@@ -399,6 +398,13 @@ public final class ConnectorRuntime implements AutoCloseable {
                 org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter.class,
                 () -> ctx.getRegistry().lookupByNameAndType(real,
                         org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter.class));
+    }
+
+    /** A secret for the sandbox's own inbound endpoints (48 hex characters, never reused across starts). */
+    private static String randomSecret() {
+        byte[] bytes = new byte[24];
+        new java.security.SecureRandom().nextBytes(bytes);
+        return java.util.HexFormat.of().formatHex(bytes);
     }
 
     /** One cron route per mapping, from the scheduled-sync template. */

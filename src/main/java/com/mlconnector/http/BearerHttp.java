@@ -73,13 +73,23 @@ public final class BearerHttp {
         try (InputStream in = response.body()) {
             body = new String(in.readNBytes(4096), StandardCharsets.UTF_8);
         }
+        throw failure(plain.uri(), status, response.headers(), body);
+    }
+
+    /**
+     * A refused answer as the shared retry policy reads it: status, the headers (Retry-After; cookies left out) and the
+     * start of the body.
+     */
+    public static HttpOperationFailedException failure(URI uri, int status, java.net.http.HttpHeaders responseHeaders, String body) {
         Map<String, String> headers = new LinkedHashMap<>();
-        response.headers().map().forEach((k, v) -> {
+        responseHeaders.map().forEach((k, v) -> {
             if (!v.isEmpty() && !k.equalsIgnoreCase("set-cookie")) {
                 headers.put(k, v.get(0));
             }
         });
-        throw new HttpOperationFailedException(plain.uri().toString(), status, "HTTP " + status, null, headers, body);
+        String text = body == null ? "" : body;
+        return new HttpOperationFailedException(uri.toString(), status, "HTTP " + status, null, headers,
+                text.substring(0, Math.min(4096, text.length())));
     }
 
     /** Sends and reads the whole (small) answer as text. */

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.mlconnector.http.TokenSource;
-import org.apache.camel.http.base.HttpOperationFailedException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,8 +16,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -104,7 +101,7 @@ public final class TableauSession implements TokenSource, AutoCloseable {
                     + "): check tableau.pat-name, tableau.pat-secret and tableau.site; a token unused for 15 days, or revoked, must be recreated");
         }
         if (status < 200 || status >= 300) {
-            throw new TableauException("Tableau sign-in answered HTTP " + status, failure(request.uri(), response));
+            throw new TableauException("Tableau sign-in answered HTTP " + status, com.mlconnector.http.BearerHttp.failure(request.uri(), status, response.headers(), response.body()));
         }
         try {
             JsonNode c = JSON.readTree(response.body()).path("credentials");
@@ -152,18 +149,6 @@ public final class TableauSession implements TokenSource, AutoCloseable {
             Thread.currentThread().interrupt();
             throw new UncheckedIOException(new IOException("interrupted"));
         }
-    }
-
-    private static HttpOperationFailedException failure(URI uri, HttpResponse<String> response) {
-        Map<String, String> headers = new LinkedHashMap<>();
-        response.headers().map().forEach((k, v) -> {
-            if (!v.isEmpty() && !k.equalsIgnoreCase("set-cookie")) {
-                headers.put(k, v.get(0));
-            }
-        });
-        String body = response.body() == null ? "" : response.body();
-        return new HttpOperationFailedException(uri.toString(), response.statusCode(), "HTTP " + response.statusCode(), null,
-                headers, body.substring(0, Math.min(2000, body.length())));
     }
 
     /** Tableau's error code ("401001") from an error answer, or "". */

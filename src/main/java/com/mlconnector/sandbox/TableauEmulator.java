@@ -99,6 +99,7 @@ public final class TableauEmulator extends EmulatorServer {
     private volatile Duration jobDuration;
     private volatile Duration apiLag = Duration.ZERO;
     private volatile boolean duplicateWebhooks;
+    private volatile boolean answerAfterEvents;
     private volatile Supplier<String> webhookUrl = () -> null;
 
     public TableauEmulator(int port, String patName, String patSecret, String siteContentUrl, Duration sessionIdle,
@@ -139,6 +140,11 @@ public final class TableauEmulator extends EmulatorServer {
 
     public void duplicateWebhooks(boolean twice) {
         this.duplicateWebhooks = twice;
+    }
+
+    /** The refresh POST is answered only after the job ended and its webhook was delivered (a slow Tableau). */
+    public void answerAfterEvents(boolean slow) {
+        this.answerAfterEvents = slow;
     }
 
     /** Every session ends now, as after the idle timeout. */
@@ -312,13 +318,25 @@ public final class TableauEmulator extends EmulatorServer {
         refreshRequests.incrementAndGet();
         sendEvent("DatasourceRefreshStarted", job, name, job.createdAt);
         long delay = Math.max(0, Duration.between(Instant.now(), job.completedAt()).toMillis());
-        timer.schedule(() -> {
+        Runnable end = () -> {
             if (job.finishCode == 0) {
                 sendEvent("DatasourceRefreshSucceeded", job, name, job.completedAt());
             } else if (job.finishCode == 1) {
                 sendEvent("DatasourceRefreshFailed", job, name, job.completedAt());
             }
-        }, delay, TimeUnit.MILLISECONDS);
+        };
+        if (answerAfterEvents) {
+            // a slow answer: the job finished and its webhook went out before the POST is answered
+            try {
+                Thread.sleep(delay);
+                end.run();
+                timer.submit(() -> { }).get(30, TimeUnit.SECONDS); // the webhooks queued before it are delivered
+            } catch (Exception e) {
+                throw new IOException("interrupted", e);
+            }
+        } else {
+            timer.schedule(end, delay, TimeUnit.MILLISECONDS);
+        }
         sendJson(ex, 202, "{\"job\":{\"id\":" + quote(job.id) + ",\"mode\":\"Asynchronous\",\"type\":\"RefreshExtract\","
                 + "\"createdAt\":" + quote(job.createdAt.toString()) + "}}");
     }

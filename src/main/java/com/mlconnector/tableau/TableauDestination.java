@@ -46,6 +46,11 @@ public final class TableauDestination {
     private final RetryPolicy retry;
     private final Map<String, Object> locks = new ConcurrentHashMap<>();
     private final Map<String, RefreshWatch> following = new ConcurrentHashMap<>();
+    private final Map<String, UnclaimedFailure> unclaimedFailures = new ConcurrentHashMap<>();
+
+    /** A failure event no followed refresh has claimed (yet). */
+    private record UnclaimedFailure(Instant createdAt, String why) {
+    }
 
     public TableauDestination(TableauSettings settings, TableauClient client, RefreshLedger ledger, DeliveryState audit,
                               RetryPolicy retry) {
@@ -178,14 +183,35 @@ public final class TableauDestination {
         }
     }
 
-    /** A DatasourceRefreshFailed event (from the webhook): ends the refresh being followed for it, if any. */
-    public boolean failedByWebhook(String ds, Instant createdAt, String name) {
+    /**
+     * A DatasourceRefreshFailed event (from the webhook): ends the refresh being followed for it. A fast failure can
+     * arrive before the refresh just asked for is followed; it is kept, and claimed when that refresh's job is as old.
+     */
+    public synchronized boolean failedByWebhook(String ds, Instant createdAt, String name) {
+        String why = "DatasourceRefreshFailed webhook for " + (name == null || name.isBlank() ? ds : "'" + name + "'");
         RefreshWatch w = following.get(ds);
-        if (w == null || (createdAt != null && w.job.createdAt() != null && createdAt.isBefore(w.job.createdAt()))) {
-            return false; // not a refresh the connector is following (or one from before it)
+        if (w == null) {
+            if (createdAt != null) {
+                unclaimedFailures.put(ds, new UnclaimedFailure(createdAt, why));
+            }
+            return false;
         }
-        w.fail("DatasourceRefreshFailed webhook for " + (name == null || name.isBlank() ? ds : "'" + name + "'"));
+        if (createdAt != null && w.job.createdAt() != null && createdAt.isBefore(w.job.createdAt())) {
+            return false; // a refresh from before the one being followed
+        }
+        w.fail(why);
         return true;
+    }
+
+    /** Starts following a job; a failure event that came before (for this job or a later time) ends it at once. */
+    private synchronized RefreshWatch startFollowing(String ds, TableauClient.Job job) {
+        RefreshWatch watch = new RefreshWatch(job);
+        following.put(ds, watch);
+        UnclaimedFailure early = unclaimedFailures.remove(ds);
+        if (early != null && job.createdAt() != null && !early.createdAt().isBefore(job.createdAt())) {
+            watch.fail(early.why());
+        }
+        return watch;
     }
 
     /** A DatasourceRefreshSucceeded event: poll the job now rather than at the next interval. */
@@ -216,8 +242,7 @@ public final class TableauDestination {
 
     /** Polls the job with backoff until Tableau says it completed, the webhook says it failed, or the timeout passes. */
     private Outcome follow(String ds, TableauClient.Job job) throws Exception {
-        RefreshWatch watch = new RefreshWatch(job);
-        following.put(ds, watch);
+        RefreshWatch watch = startFollowing(ds, job);
         try {
             Instant deadline = Instant.now().plus(settings.refreshTimeout);
             Duration wait = settings.firstPoll;

@@ -91,7 +91,7 @@ public final class TableauWebhooks {
                 if (destination.failedByWebhook(ds, at, name)) {
                     return "failed the refresh being followed";
                 }
-                return ours ? "a refresh not started by the connector failed" : "data source not configured";
+                return ours ? "no refresh followed now (kept for the one being asked for, if any)" : "data source not configured";
             }
             case "DatasourceRefreshSucceeded" -> {
                 return destination.succeededByWebhook(ds) ? "polled the refresh being followed now" : "noted";

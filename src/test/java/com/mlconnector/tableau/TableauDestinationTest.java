@@ -217,6 +217,22 @@ class TableauDestinationTest {
     }
 
     @Test
+    void aFailureWebhookThatArrivesBeforeTheRefreshIsFollowedStillEndsIt() throws Exception {
+        Properties p = tableau();
+        p.setProperty("tableau.refresh-attempts", "1");
+        try (ConnectorRuntime rt = TestConnector.start(p)) {
+            TableauEmulator t = rt.sandbox().tableau();
+            t.nextFinishCodes(DS, 1);
+            t.jobApiLag(Duration.ofSeconds(60));
+            t.answerAfterEvents(true); // the webhook is in before the connector even has the job id
+            long start = System.nanoTime();
+            assertThatThrownBy(() -> rt.syncNow("GLAccounts", "test")).rootCause()
+                    .hasMessageContaining("told by the DatasourceRefreshFailed webhook");
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(30));
+        }
+    }
+
+    @Test
     void aRepeatedWebhookIsAcknowledgedAndIgnored() throws Exception {
         try (ConnectorRuntime rt = TestConnector.start(tableau())) {
             TableauEmulator t = rt.sandbox().tableau();

@@ -91,8 +91,21 @@ public final class PageParser {
         return new Page(rows, nextLink, count);
     }
 
+    /** A number with a fraction for a whole-number column: reported once the row's key is known. */
+    private static final class LossyNumber extends RuntimeException {
+        final TargetColumn column;
+        final String value;
+
+        LossyNumber(TargetColumn column, String value) {
+            super(null, null, false, false);
+            this.column = column;
+            this.value = value;
+        }
+    }
+
     private Object[] row(JsonParser p, String url, int index) throws IOException {
         Object[] row = new Object[columns.size()];
+        LossyNumber lossy = null;
         while (p.nextToken() == JsonToken.FIELD_NAME) {
             String name = p.currentName();
             JsonToken t = p.nextToken();
@@ -113,9 +126,22 @@ public final class PageParser {
                     }
                     row[target] = c.segment() < segments.length && !segments[c.segment()].isEmpty() ? segments[c.segment()] : null;
                 } else {
-                    row[target] = convert(p, t, c, url, index);
+                    try {
+                        row[target] = convert(p, t, c, url, index);
+                    } catch (LossyNumber e) {
+                        lossy = lossy == null ? e : lossy;
+                    }
                 }
             }
+        }
+        if (lossy != null) {
+            StringBuilder key = new StringBuilder();
+            for (int k : keyColumns) {
+                key.append(key.length() == 0 ? "" : ", ").append(columns.get(k).source()).append('=').append(row[k]);
+            }
+            throw malformed(url, "row " + index + " (" + key + "): " + lossy.column.source() + " = " + lossy.value
+                    + " has a fraction, which the " + lossy.column.type().name().toLowerCase(java.util.Locale.ROOT)
+                    + " column " + lossy.column.name() + " would lose; map it as decimal", null);
         }
         for (int k : keyColumns) {
             if (row[k] == null) {
@@ -137,14 +163,8 @@ public final class PageParser {
                     }
                     yield p.getText();
                 }
-                case INT -> {
-                    require(t == JsonToken.VALUE_NUMBER_INT, url, index, c, t);
-                    yield p.getIntValue();
-                }
-                case LONG -> {
-                    require(t == JsonToken.VALUE_NUMBER_INT, url, index, c, t);
-                    yield p.getLongValue();
-                }
+                case INT -> t == JsonToken.VALUE_NUMBER_FLOAT ? (Object) whole(p, c).intValueExact() : readInt(p, t, c, url, index);
+                case LONG -> t == JsonToken.VALUE_NUMBER_FLOAT ? (Object) whole(p, c).longValueExact() : readLong(p, t, c, url, index);
                 case DECIMAL -> {
                     if (t == JsonToken.VALUE_STRING) { // IEEE754Compatible=true sends decimals as strings
                         yield new BigDecimal(p.getText());
@@ -176,8 +196,31 @@ public final class PageParser {
                     yield c.type() == ColumnType.DATE ? dt.atZoneSameInstant(ZoneOffset.UTC).toLocalDate() : dt;
                 }
             };
-        } catch (NumberFormatException | DateTimeParseException e) {
+        } catch (NumberFormatException | ArithmeticException | DateTimeParseException e) {
             throw malformed(url, "row " + index + ": " + c.source() + " cannot be read as " + c.type() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private int readInt(JsonParser p, JsonToken t, TargetColumn c, String url, int index) throws IOException {
+        require(t == JsonToken.VALUE_NUMBER_INT, url, index, c, t);
+        return p.getIntValue();
+    }
+
+    private long readLong(JsonParser p, JsonToken t, TargetColumn c, String url, int index) throws IOException {
+        require(t == JsonToken.VALUE_NUMBER_INT, url, index, c, t);
+        return p.getLongValue();
+    }
+
+    /**
+     * A JSON number written with a fraction or exponent ({@code 1.0}, {@code 1E0}) for a whole-number column: taken
+     * when the fraction is zero (F&O writes Edm.Decimal so), refused when a fraction would be lost.
+     */
+    private static java.math.BigInteger whole(JsonParser p, TargetColumn c) throws IOException {
+        BigDecimal d = p.getDecimalValue();
+        try {
+            return d.toBigIntegerExact();
+        } catch (ArithmeticException e) {
+            throw new LossyNumber(c, p.getText());
         }
     }
 

@@ -1,5 +1,6 @@
 package com.mlconnector.app;
 
+import com.mlconnector.fno.EdmCatalog;
 import com.mlconnector.fno.ODataQueries;
 import com.mlconnector.mapping.EntityMapping;
 
@@ -40,6 +41,9 @@ public final class ConnectorChecks {
             }
             return String.format("%,d bytes", bytes);
         }));
+        for (EntityMapping m : rt.mappings().all()) {
+            results.add(mappingCheck(rt, m));
+        }
         for (EntityMapping m : rt.mappings().all()) {
             results.add(check("F&O entity " + m.entitySet() + " with the " + m.selectedSources().size() + " mapped properties", () -> {
                 String url = ODataQueries.firstPage(rt.fno().serviceRoot(), m, rt.settings().crossCompany,
@@ -89,6 +93,40 @@ public final class ConnectorChecks {
             return "insert accepted and rolled back";
         }));
         return results;
+    }
+
+    /**
+     * The mapping held against the tenant's $metadata: every problem listed; for a table with several sources (GLEntries),
+     * which of them this tenant publishes and how to switch.
+     */
+    private static Result mappingCheck(ConnectorRuntime rt, EntityMapping m) {
+        String name = "Mapping " + m.table() + " (" + m.origin() + ") against $metadata of " + m.entitySet();
+        try {
+            List<String> problems = rt.mappingGate().problems(m);
+            EdmCatalog edm = rt.mappingGate().metadata().catalog();
+            List<String> notes = new ArrayList<>();
+            for (EntityMapping alt : rt.mappings().alternativesOf(m)) {
+                boolean published = edm.entity(alt.entitySet()) != null;
+                if (edm.entity(m.entitySet()) == null && published) {
+                    problems = new ArrayList<>(problems);
+                    problems.add("this tenant publishes " + alt.entitySet() + " instead (" + alt.origin()
+                            + "): set mapping." + m.table() + "=" + alt.entitySet());
+                } else {
+                    notes.add("the other source of " + m.table() + ", " + alt.entitySet() + " (" + alt.origin() + "), is "
+                            + (published ? "published here too (switch with mapping." + m.table() + "=" + alt.entitySet() + ")"
+                            : "not published by this tenant"));
+                }
+            }
+            if (!problems.isEmpty()) {
+                return new Result(name, false, String.join("\n      ", problems));
+            }
+            return new Result(name, true, m.selectedSources().size() + " properties, key and types match"
+                    + (notes.isEmpty() ? "" : "; " + String.join("; ", notes)));
+        } catch (Exception e) {
+            return check(name, () -> {
+                throw e;
+            });
+        }
     }
 
     private interface Probe {

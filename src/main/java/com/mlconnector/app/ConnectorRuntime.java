@@ -89,6 +89,7 @@ public final class ConnectorRuntime implements AutoCloseable {
     private BusinessEventReceiver businessEvents;
     private EventStore eventStore;
     private com.mlconnector.ops.Pauses pauses;
+    private com.mlconnector.sync.MappingGate mappingGate;
     private io.micrometer.core.instrument.MeterRegistry meters;
     private final com.mlconnector.ops.Operations operations = new com.mlconnector.ops.Operations();
     /** Which entities each destination takes (Tableau: the tables its data sources read). */
@@ -278,8 +279,9 @@ public final class ConnectorRuntime implements AutoCloseable {
             ssl = ConnectorTls.context(null);
         }
 
-        List<EntityMapping> loaded = MappingLoader.loadFolder(options.workDir().resolve(settings.mappingsDir));
-        mappings = new Mappings(loaded);
+        List<EntityMapping> files = MappingLoader.loadAll(options.workDir().resolve(settings.mappingsDir));
+        List<EntityMapping> loaded = MappingLoader.select(files, effective); // mapping.<Table> chooses among sources
+        mappings = new Mappings(loaded, files);
         landing = new LandingDatabase(settings.landingJdbcUrl, settings.landingUsername, settings.landingPassword);
         landing.prepare(loaded);
         pauses = new com.mlconnector.ops.Pauses(mappings, landing.dataSource());
@@ -367,7 +369,10 @@ public final class ConnectorRuntime implements AutoCloseable {
         beans.put("eventReads", new EventReads(eventSettings, eventMap, eventStore, pauses));
         beans.put("changes", changes);
         beans.put("runLedger", ledger);
-        beans.put("fnoPages", new FnoPages(fno, settings));
+        mappingGate = new com.mlconnector.sync.MappingGate(new com.mlconnector.fno.TenantMetadata(fno,
+                files.stream().map(EntityMapping::entitySet).toList()));
+        beans.put("mappingCheck", mappingGate);
+        beans.put("fnoPages", new FnoPages(fno, settings, mappingGate));
         beans.put("landing", options.sink() != null ? options.sink() : writer);
         beans.put("delivery", recorder);
         beans.put("landingWriter", writer);
@@ -470,6 +475,8 @@ public final class ConnectorRuntime implements AutoCloseable {
     public EventStore eventStore() { return eventStore; }
     public EventSettings eventSettings() { return eventSettings; }
     public com.mlconnector.ops.Pauses pauses() { return pauses; }
+    /** The mappings held against the tenant's $metadata. */
+    public com.mlconnector.sync.MappingGate mappingGate() { return mappingGate; }
     public TableauSettings tableauSettings() { return tableauSettings; }
 
     @Override

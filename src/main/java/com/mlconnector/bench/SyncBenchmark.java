@@ -35,7 +35,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * Each pass runs twice and the second (warm) run is reported.
  */
 public final class SyncBenchmark {
-    private static final String ENTITY = "GeneralJournalAccountEntries";
+    private static final String ENTITY = "GeneralJournalAccountEntryBiEntities";
 
     private final Path workDir;
     private final long rows;

@@ -38,10 +38,19 @@ public final class FnoClient {
 
     /** Opens the body of a 200 response; the caller closes it. */
     public InputStream get(String url) throws IOException, HttpOperationFailedException {
+        return get(url, "application/json; odata.metadata=minimal");
+    }
+
+    /** Opens the service's {@code $metadata} (CSDL XML); the caller closes it. */
+    public InputStream metadata() throws IOException, HttpOperationFailedException {
+        return get(serviceRoot() + "/$metadata", "application/xml");
+    }
+
+    private InputStream get(String url, String accept) throws IOException, HttpOperationFailedException {
         boolean first = !warmedUp.get();
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url))
                 .timeout(first ? firstRequestTimeout : requestTimeout)
-                .header("Accept", "application/json; odata.metadata=minimal")
+                .header("Accept", accept)
                 .header("OData-Version", "4.0")
                 .header("OData-MaxVersion", "4.0")
                 .GET();

@@ -24,6 +24,8 @@ public final class EntityMapping {
     private final ChangePolicy change;
     private final Map<String, int[]> targetsBySource;
     private final int[] keyColumns;
+    private String file;
+    private boolean alternative;
 
     public EntityMapping(String entitySet, String table, List<String> keySources, List<TargetColumn> columns,
                          boolean companyScoped, String schedule, ChangePolicy change) {
@@ -67,6 +69,21 @@ public final class EntityMapping {
     public String schedule() { return schedule; }
     /** How changes are found (snapshot when the mapping does not say). */
     public ChangePolicy change() { return change; }
+
+    /** The mapping file's name (e.g. {@code gl-entries.yaml}), for messages; null for a mapping built in code. */
+    public String file() { return file; }
+
+    /** True when the file is an alternative source of its table, used only when chosen ({@code mapping.<Table>}). */
+    public boolean alternative() { return alternative; }
+
+    /** Where it came from, as messages name it: {@code mappings/<file>}. */
+    public String origin() { return file == null ? table + " mapping" : "mappings/" + file; }
+
+    EntityMapping from(String fileName, boolean isAlternative) {
+        this.file = fileName;
+        this.alternative = isAlternative;
+        return this;
+    }
 
     /** Index of the column holding the whole value of a property, or -1. */
     public int columnOf(String source) {

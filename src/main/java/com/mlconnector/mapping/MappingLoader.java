@@ -3,6 +3,7 @@ package com.mlconnector.mapping;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.mlconnector.config.ConfigException;
 import org.quartz.CronExpression;
 
 import java.io.IOException;
@@ -10,8 +11,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
@@ -27,7 +32,18 @@ public final class MappingLoader {
     private MappingLoader() {
     }
 
+    /** The mappings in use, each table's default source (see {@link #select}). */
     public static List<EntityMapping> loadFolder(Path folder) {
+        return loadFolder(folder, key -> null);
+    }
+
+    /** The mappings in use: for each table, the one {@code mapping.<Table>} chooses, or its only non-alternative one. */
+    public static List<EntityMapping> loadFolder(Path folder, Function<String, String> setting) {
+        return select(loadAll(folder), setting);
+    }
+
+    /** Every mapping file of the folder, alternatives included. */
+    public static List<EntityMapping> loadAll(Path folder) {
         if (!Files.isDirectory(folder)) {
             throw new MappingException("mappings folder not found: " + folder.toAbsolutePath()
                     + " (set connector.mappings-dir or run from the directory that holds mappings/)");
@@ -42,19 +58,48 @@ public final class MappingLoader {
             throw new MappingException("no mapping files (*.yaml) in " + folder.toAbsolutePath());
         }
         List<EntityMapping> result = new ArrayList<>();
-        Set<String> tables = new HashSet<>();
         Set<String> entities = new HashSet<>();
         for (Path file : files) {
             EntityMapping m = load(file);
-            if (!tables.add(m.table().toLowerCase())) {
-                throw new MappingException(file + ": table '" + m.table() + "' is mapped twice");
-            }
             if (!entities.add(m.entitySet())) {
                 throw new MappingException(file + ": entity '" + m.entitySet() + "' is mapped twice");
             }
             result.add(m);
         }
         return List.copyOf(result);
+    }
+
+    /**
+     * One mapping per table. A table may have several sources (the same posted ledger entries are published as
+     * GeneralJournalAccountEntries by some tenants and as GeneralJournalAccountEntryBiEntities by others): the
+     * property {@code mapping.<Table>} names the entity set to use; without it, the one mapping not marked
+     * {@code alternative: true}.
+     */
+    public static List<EntityMapping> select(List<EntityMapping> all, Function<String, String> setting) {
+        Map<String, List<EntityMapping>> byTable = new LinkedHashMap<>();
+        for (EntityMapping m : all) {
+            byTable.computeIfAbsent(m.table().toLowerCase(Locale.ROOT), t -> new ArrayList<>()).add(m);
+        }
+        List<EntityMapping> chosen = new ArrayList<>();
+        for (List<EntityMapping> sources : byTable.values()) {
+            String table = sources.get(0).table();
+            String key = "mapping." + table;
+            String wanted = setting.apply(key);
+            List<String> files = sources.stream().map(m -> m.file() + " (" + m.entitySet() + ")").toList();
+            if (wanted != null && !wanted.isBlank()) {
+                chosen.add(sources.stream().filter(m -> m.entitySet().equalsIgnoreCase(wanted.trim())).findFirst()
+                        .orElseThrow(() -> new ConfigException(key + "=" + wanted + ": no mapping of " + table
+                                + " reads that entity set; its mappings: " + files)));
+                continue;
+            }
+            List<EntityMapping> defaults = sources.stream().filter(m -> !m.alternative()).toList();
+            if (defaults.size() != 1) {
+                throw new MappingException("table '" + table + "' has " + (defaults.isEmpty() ? "only alternative" : defaults.size())
+                        + " mappings " + files + ": mark all but one 'alternative: true', or choose one with " + key + "=<entity set>");
+            }
+            chosen.add(defaults.get(0));
+        }
+        return List.copyOf(chosen);
     }
 
     public static EntityMapping load(Path file) {
@@ -122,7 +167,8 @@ public final class MappingLoader {
         }
         boolean companyScoped = keys.contains("dataAreaId");
         ChangePolicy change = change(root.path("change"), where, columns);
-        return new EntityMapping(entity, table, keys, columns, companyScoped, schedule, change);
+        boolean alternative = root.path("alternative").asBoolean(false);
+        return new EntityMapping(entity, table, keys, columns, companyScoped, schedule, change).from(where, alternative);
     }
 
     private static ChangePolicy change(JsonNode node, String where, List<TargetColumn> columns) {

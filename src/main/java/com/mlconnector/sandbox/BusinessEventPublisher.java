@@ -34,13 +34,13 @@ public final class BusinessEventPublisher implements AutoCloseable {
     private record Kind(String businessEventId, Map<String, String> fields) {
     }
 
+    // Posted ledger entries raise none here: the entity a 2025 tenant publishes for them
+    // (GeneralJournalAccountEntryBiEntities) carries neither a legal entity nor a journal number to find them by.
     private static final Map<String, Kind> KINDS = Map.of(
             "VendorInvoiceHeaders", new Kind("VendorInvoicePostedBusinessEvent",
                     Map.of("InvoiceId", "InvoiceNumber", "InvoiceAccount", "InvoiceAccount")),
             "PurchaseOrderHeadersV2", new Kind("PurchaseOrderConfirmedBusinessEvent",
-                    Map.of("PurchaseOrderNumber", "PurchaseOrderNumber")),
-            "GeneralJournalAccountEntries", new Kind("LedgerJournalPostedBusinessEvent",
-                    Map.of("JournalNumber", "JournalNumber")));
+                    Map.of("PurchaseOrderNumber", "PurchaseOrderNumber")));
 
     private final ExecutorService senders = Executors.newFixedThreadPool(2, r -> {
         Thread t = new Thread(r, "fno-business-events");

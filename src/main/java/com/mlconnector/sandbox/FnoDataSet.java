@@ -112,8 +112,10 @@ final class FnoDataSet {
             return p.members().get((int) Math.floorMod(h, (long) p.members().size()));
         }
         return switch (p.type()) {
-            case "Edm.Int32", "Edm.Int64" -> Math.floorMod(h, 1000L);
+            case "Edm.Int32", "Edm.Int64", "Edm.Int16", "Edm.Byte" -> Math.floorMod(h, 1000L);
             case "Edm.Decimal" -> BigDecimal.valueOf(Math.floorMod(h, 100_000_000L) - 20_000_000L, 2);
+            case "Edm.Boolean" -> (h & 1) == 0;
+            case "Edm.Binary" -> java.util.Base64.getEncoder().encodeToString(java.nio.ByteBuffer.allocate(8).putLong(h).array());
             case "Edm.DateTimeOffset" -> Math.floorMod(h, 10) < 2 && !ALWAYS_DATED.contains(name) ? OffsetDateTime.parse(EMPTY_DATE)
                     : FIRST_DAY.plusDays(dayOf(i, h)).atTime(12, 0).atOffset(ZoneOffset.UTC);
             case "Edm.Guid" -> new UUID(h, mix(h)).toString();
@@ -127,8 +129,19 @@ final class FnoDataSet {
         return Math.min(span, i * span / Math.max(baseSize, 1)) + Math.floorMod(h, 5);
     }
 
+    /**
+     * True for a property whose values grow with the row order (RecIds), so the emulator can honour an ascending
+     * {@code $orderby} on it as the rows' natural order.
+     */
+    boolean growsWithRowOrder(String property) {
+        return property.equals("SourceKey") || (entity.name() + "." + property).equals("MainAccounts.MainAccountRecId");
+    }
+
     private Object keyValue(long i, String name) {
         long n = i + 1;
+        if (name.equals("SourceKey")) {
+            return FIRST_RECID + i; // the BI entities' key: the RecId of the record, growing as records are made
+        }
         return switch (entity.name() + "." + name) {
             case "VendorsV2.VendorAccountNumber" -> String.format("V-%06d", n);
             case "CustomersV3.CustomerAccount" -> String.format("C-%06d", n);
@@ -142,8 +155,13 @@ final class FnoDataSet {
             case "ProductsV2.ProductNumber", "ReleasedProductsV2.ProductNumber" -> String.format("P-%06d", n);
             case "VendorInvoiceHeaders.HeaderReference" -> String.format("VI-%07d", n);
             case "VendorInvoiceLines.HeaderReference" -> String.format("VI-%07d", i / 3 + 1);
-            case "VendorInvoiceLines.InvoiceLineNumber" -> i % 3 + 1;
-            case "GeneralJournalAccountEntries.GeneralJournalAccountEntryRecId" -> FIRST_RECID + i;
+            // an X++ real: Edm.Decimal, sent as 1.0, 2.0, …
+            case "VendorInvoiceLines.InvoiceLineNumber", "VendInvoiceTransBiEntities.LineNum" -> BigDecimal.valueOf(i % 3 + 1).setScale(1);
+            case "VendInvoiceJourBiEntities.InvoiceId" -> String.format("INV-%07d", n);
+            case "VendInvoiceTransBiEntities.InvoiceId" -> String.format("INV-%07d", i / 3 + 1);
+            case "GeneralJournalEntryBiEntities.JournalNumber" -> String.format("GJ-%08d", n);
+            // four ledger entries per journal entry: the line points at its header's SourceKey
+            case "GeneralJournalAccountEntryBiEntities.GeneralJournalEntry" -> FIRST_RECID + i / 4;
             default -> null;
         };
     }

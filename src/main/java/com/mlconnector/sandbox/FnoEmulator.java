@@ -37,9 +37,6 @@ public final class FnoEmulator extends EmulatorServer {
     /** The company a service principal reads when it does not ask for cross-company. */
     public static final String DEFAULT_COMPANY = "usmf";
     private static final Set<String> SUPPORTED = Set.of("$select", "$filter", "$top", "$skip", "$count", "$skiptoken", "$format", "$orderby");
-    /** Properties whose ascending order is the rows' natural order here, so $orderby on them is honoured as is. */
-    private static final Set<String> ORDERED = Set.of("GeneralJournalAccountEntries.GeneralJournalAccountEntryRecId",
-            "MainAccounts.MainAccountRecId");
     private static final JsonFactory JSON = new JsonFactory();
 
     private final SandboxTokens tokens;
@@ -52,6 +49,7 @@ public final class FnoEmulator extends EmulatorServer {
     private final AtomicInteger forcedThrottles = new AtomicInteger();
     private final AtomicLong dataRequests = new AtomicLong();
     private final AtomicLong throttled = new AtomicLong();
+    private final AtomicLong metadataRequests = new AtomicLong();
     private final Deque<String> recent = new ConcurrentLinkedDeque<>();
 
     FnoEmulator(int port, SandboxTokens tokens, FnoCatalog catalog, Map<String, FnoDataSet> data, int pageSize,
@@ -77,6 +75,11 @@ public final class FnoEmulator extends EmulatorServer {
 
     public long dataRequests() {
         return dataRequests.get();
+    }
+
+    /** $metadata documents served. */
+    public long metadataRequests() {
+        return metadataRequests.get();
     }
 
     public long throttledRequests() {
@@ -115,7 +118,8 @@ public final class FnoEmulator extends EmulatorServer {
         }
         String rest = path.length() > 6 ? path.substring(6) : "";
         if (rest.equals("$metadata")) {
-            send(ex, 200, "application/xml", FnoMetadata.render(catalog));
+            metadataRequests.incrementAndGet();
+            send(ex, 200, "application/xml", catalog.metadata());
             return;
         }
         recent.addLast(ex.getRequestURI().getRawPath() + (ex.getRequestURI().getRawQuery() == null ? "" : "?" + ex.getRequestURI().getRawQuery()));
@@ -142,7 +146,7 @@ public final class FnoEmulator extends EmulatorServer {
         }
         Query q;
         try {
-            q = Query.parse(params(ex.getRequestURI().getRawQuery()), set.entity());
+            q = Query.parse(params(ex.getRequestURI().getRawQuery()), set);
         } catch (ODataFilter.FilterException e) {
             sendJson(ex, 400, odataError(e.getMessage()));
             return;
@@ -260,6 +264,10 @@ public final class FnoEmulator extends EmulatorServer {
                 g.writeNull();
             } else if (v instanceof String s) {
                 g.writeString(s);
+            } else if (p.type().equals("Edm.Decimal")) {
+                // F&O writes every Edm.Decimal with a fraction: 1.0, never 1
+                BigDecimal d = v instanceof BigDecimal b ? b : new BigDecimal(v.toString());
+                g.writeNumber(d.scale() < 1 ? d.setScale(1) : d);
             } else if (v instanceof BigDecimal d) {
                 g.writeNumber(d);
             } else if (v instanceof Long l) {
@@ -314,12 +322,13 @@ public final class FnoEmulator extends EmulatorServer {
         boolean crossCompany;
         String orderBy;
 
-        static Query parse(Map<String, String> params, FnoCatalog.Entity e) {
+        static Query parse(Map<String, String> params, FnoDataSet set) {
+            FnoCatalog.Entity e = set.entity();
             Query q = new Query();
             for (String key : params.keySet()) {
                 if (key.equals("$orderby")) {
                     String by = params.get(key).trim().replaceAll("(?i)\\s+asc$", "");
-                    if (!ORDERED.contains(e.name() + "." + by)) {
+                    if (!set.growsWithRowOrder(by)) {
                         throw new UnsupportedOperationException("The sandbox F&O orders only by a growing key (natural order), not by '"
                                 + params.get(key) + "'.");
                     }

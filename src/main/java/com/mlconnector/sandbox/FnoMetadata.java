@@ -6,16 +6,10 @@ import java.util.Map;
 
 /** The CSDL document served at /data/$metadata, built from the sandbox catalog. */
 final class FnoMetadata {
-    private static volatile String cached;
-
     private FnoMetadata() {
     }
 
     static String render(FnoCatalog catalog) {
-        String c = cached;
-        if (c != null) {
-            return c;
-        }
         StringBuilder sb = new StringBuilder(1 << 16);
         sb.append("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<edmx:Edmx Version=\"4.0\" xmlns:edmx=\"http://docs.oasis-open.org/odata/ns/edmx\">")
           .append("<edmx:DataServices><Schema Namespace=\"Microsoft.Dynamics.DataEntities\" xmlns=\"http://docs.oasis-open.org/odata/ns/edm\">");
@@ -27,7 +21,9 @@ final class FnoMetadata {
             for (FnoCatalog.Property p : e.properties()) {
                 String type = p.isEnum() ? "Microsoft.Dynamics.DataEntities." + p.enumType() : p.type();
                 if (p.isEnum()) {
-                    enums.putIfAbsent(p.enumType(), p.members());
+                    // the reference joins two tenants' metadata, whose versions of one enum may differ: serve their union
+                    List<String> members = enums.computeIfAbsent(p.enumType(), k -> new java.util.ArrayList<>());
+                    p.members().stream().filter(m -> !members.contains(m)).forEach(members::add);
                 }
                 sb.append("<Property Name=\"").append(p.name()).append("\" Type=\"").append(type).append("\"")
                   .append(e.keys().contains(p.name()) ? " Nullable=\"false\"" : "").append("/>");
@@ -47,7 +43,6 @@ final class FnoMetadata {
               .append(e.name()).append("\"/>");
         }
         sb.append("</EntityContainer></Schema></edmx:DataServices></edmx:Edmx>");
-        cached = sb.toString();
-        return cached;
+        return sb.toString();
     }
 }

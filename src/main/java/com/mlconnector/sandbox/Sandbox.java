@@ -33,10 +33,13 @@ public final class Sandbox implements AutoCloseable {
     public static final List<String> COMPANIES = List.of("usmf", "demf", "gbsi");
 
     /** Default sizes: small enough to sync in seconds, wide enough to page and batch. */
-    private static final Map<String, Long> DEFAULT_ROWS = Map.of(
-            "VendorsV2", 600L, "CustomersV3", 900L, "MainAccounts", 150L, "PurchaseOrderHeadersV2", 6_000L,
-            "PurchaseOrderLinesV2", 12_000L, "ReleasedProductsV2", 1_500L, "VendorInvoiceHeaders", 4_500L,
-            "VendorInvoiceLines", 13_500L, "GeneralJournalAccountEntries", 60_000L, "ProductsV2", 500L);
+    private static final Map<String, Long> DEFAULT_ROWS = Map.ofEntries(
+            Map.entry("VendorsV2", 600L), Map.entry("CustomersV3", 900L), Map.entry("MainAccounts", 150L),
+            Map.entry("PurchaseOrderHeadersV2", 6_000L), Map.entry("PurchaseOrderLinesV2", 12_000L),
+            Map.entry("ReleasedProductsV2", 1_500L), Map.entry("VendorInvoiceHeaders", 4_500L),
+            Map.entry("VendorInvoiceLines", 13_500L), Map.entry("ProductsV2", 500L),
+            Map.entry("GeneralJournalAccountEntryBiEntities", 60_000L), Map.entry("GeneralJournalEntryBiEntities", 15_000L),
+            Map.entry("VendInvoiceJourBiEntities", 3_000L), Map.entry("VendInvoiceTransBiEntities", 9_000L));
 
     /** The sandbox Power BI workspace (a group id, as Power BI's are). */
     public static final String WORKSPACE = "5a4d1b7e-0000-4000-8000-00000000cafe";
@@ -49,12 +52,14 @@ public final class Sandbox implements AutoCloseable {
     private final TableauEmulator tableau;
     private final BusinessEventPublisher businessEvents = new BusinessEventPublisher();
     private final Map<String, FnoDataSet> data;
+    private final FnoCatalog catalog;
     private final PacingClock clock;
     private final double timeScale;
 
     private Sandbox(SandboxTokens tokens, EntraEmulator entra, FnoEmulator fno, PowerBiEmulator powerBi,
-                    DatabricksEmulator databricks, TableauEmulator tableau, Map<String, FnoDataSet> data, PacingClock clock,
-                    double timeScale) {
+                    DatabricksEmulator databricks, TableauEmulator tableau, FnoCatalog catalog, Map<String, FnoDataSet> data,
+                    PacingClock clock, double timeScale) {
+        this.catalog = catalog;
         this.tokens = tokens;
         this.entra = entra;
         this.fno = fno;
@@ -109,7 +114,12 @@ public final class Sandbox implements AutoCloseable {
         LOG.info("Sandbox started: Entra ID at {}, F&O at {} ({} legal entities, {} entities), Power BI at {}, Databricks at {}, "
                         + "Tableau at {}{}", entra.baseUrl(), fno.baseUrl(), COMPANIES.size(), data.size(), powerBi.apiUrl(),
                 databricks.baseUrl(), tableau.baseUrl(), scale == 1 ? "" : " (time runs " + scale + "x)");
-        return new Sandbox(tokens, entra, fno, powerBi, databricks, tableau, data, clock, scale);
+        return new Sandbox(tokens, entra, fno, powerBi, databricks, tableau, catalog, data, clock, scale);
+    }
+
+    /** The CSDL $metadata of every entity of the published reference, as the sandbox F&O serves it (for WireMock fakes). */
+    public static String referenceMetadata() {
+        return FnoCatalog.load().metadata();
     }
 
     private static String or(Function<String, String> setting, String key, String fallback) {
@@ -153,6 +163,11 @@ public final class Sandbox implements AutoCloseable {
     public java.util.stream.LongStream liveRows(String entity) {
         FnoDataSet set = data.get(entity);
         return java.util.stream.LongStream.range(0, set.size()).filter(i -> !set.isDeleted(i));
+    }
+
+    /** F&O no longer has the property (as after an update of the tenant): $metadata and $select stop knowing it. */
+    public void withdrawProperty(String entity, String property) {
+        catalog.withdraw(entity, property);
     }
 
     public void update(String entity, long index, Map<String, Object> values) {

@@ -6,6 +6,7 @@ import com.mlconnector.fno.PageParser;
 import com.mlconnector.fno.RepeatingPageException;
 import com.mlconnector.mapping.EntityMapping;
 import org.apache.camel.Exchange;
+import org.apache.camel.http.base.HttpOperationFailedException;
 
 import java.io.InputStream;
 import java.util.List;
@@ -21,10 +22,12 @@ public final class FnoPages {
     private final FnoClient fno;
     private final ConnectorSettings settings;
     private final Map<String, PageParser> parsers = new ConcurrentHashMap<>();
+    private final MappingGate gate;
 
-    public FnoPages(FnoClient fno, ConnectorSettings settings) {
+    public FnoPages(FnoClient fno, ConnectorSettings settings, MappingGate gate) {
         this.fno = fno;
         this.settings = settings;
+        this.gate = gate;
     }
 
     /** Sets the body to the list of batches that are now full (at the end of the read, the remainder too). */
@@ -36,6 +39,9 @@ public final class FnoPages {
         PageParser.Page page;
         try (InputStream in = fno.get(url)) {
             page = parser.parse(in, url);
+        } catch (HttpOperationFailedException e) {
+            RuntimeException drift = gate == null ? null : gate.refused(m, e);
+            throw drift != null ? drift : e;
         }
         String next = page.nextLink();
         if (next != null && (next.equals(url) || sync.alreadyRead(next))) {

@@ -10,9 +10,19 @@ import java.util.Map;
 public final class Mappings {
     private final Map<String, EntityMapping> byName = new LinkedHashMap<>();
     private final List<EntityMapping> all;
+    private final List<EntityMapping> files;
 
     public Mappings(List<EntityMapping> all) {
+        this(all, all);
+    }
+
+    /**
+     * @param all   the mappings in use, one per table
+     * @param files every mapping file, the alternatives not in use included
+     */
+    public Mappings(List<EntityMapping> all, List<EntityMapping> files) {
         this.all = List.copyOf(all);
+        this.files = List.copyOf(files);
         for (EntityMapping m : all) {
             byName.put(m.entitySet().toLowerCase(), m);
             byName.put(m.table().toLowerCase(), m);
@@ -21,6 +31,11 @@ public final class Mappings {
 
     public List<EntityMapping> all() {
         return all;
+    }
+
+    /** The other sources of a table: mappings of the same table not in use (e.g. an alternative entity set). */
+    public List<EntityMapping> alternativesOf(EntityMapping inUse) {
+        return files.stream().filter(m -> m != inUse && m.table().equalsIgnoreCase(inUse.table())).toList();
     }
 
     public EntityMapping get(String name) {

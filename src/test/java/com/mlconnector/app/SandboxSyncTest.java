@@ -128,7 +128,7 @@ class SandboxSyncTest {
         p.setProperty("sandbox.fno.throttle-share", "0.4");
         p.setProperty("sandbox.fno.page-size", "2000");
         p.setProperty("sandbox.fno.retry-after-seconds", "0");
-        p.setProperty("sandbox.fno.rows.GeneralJournalAccountEntries", "30000");
+        p.setProperty("sandbox.fno.rows.GeneralJournalAccountEntryBiEntities", "30000");
         p.setProperty("retry.max-attempts", "30");
         try (ConnectorRuntime rt = TestConnector.start(p)) {
             rt.syncNow("GLEntries", "test");

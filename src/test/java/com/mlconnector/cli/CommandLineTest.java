@@ -37,7 +37,7 @@ class CommandLineTest {
         Files.writeString(dir.resolve("application.properties"), String.join("\n",
                 "landing.jdbc-url=jdbc:h2:file:" + dir.resolve("data/landing").toAbsolutePath(),
                 "sandbox.fno.throttle-share=0",
-                "sandbox.fno.rows.GeneralJournalAccountEntries=3000",
+                "sandbox.fno.rows.GeneralJournalAccountEntryBiEntities=3000",
                 "retry.initial-backoff-ms=10", extra, ""));
     }
 
@@ -77,7 +77,7 @@ class CommandLineTest {
 
     @Test
     void syncOnceRunsTheNamedEntitiesAndExitsZero() throws Exception {
-        assertThat(run("sync", "--once", "--entity", "Vendors", "GeneralJournalAccountEntries")).isZero();
+        assertThat(run("sync", "--once", "--entity", "Vendors", "GeneralJournalAccountEntryBiEntities")).isZero();
         assertThat(out.toString()).contains("all 2 entities succeeded");
         assertThat(landed("Vendors")).isEqualTo(600);
         assertThat(landed("GLEntries")).isEqualTo(3000);
@@ -130,17 +130,35 @@ class CommandLineTest {
     void checkPassesAgainstTheSandboxAndNamesWhatFails() throws Exception {
         assertThat(run("check")).isZero();
         assertThat(out.toString()).contains("OK    Entra ID token for F&O").contains("OK    F&O $metadata")
-                .contains("OK    F&O entity GeneralJournalAccountEntries").contains("OK    Landing database writable")
+                .contains("OK    F&O entity GeneralJournalAccountEntryBiEntities").contains("OK    Landing database writable")
                 .contains("OK    Power BI workspace").contains("OK    Databricks warehouse")
                 .contains("OK    Tableau sign-in").contains("OK    Tableau data source 4f9a3c1e-7d2b-4e8a-9c61-5b0d2e7f8a10: 'Finance landing (sandbox)'")
-                .contains("All 15 checks passed.");
+                .contains("OK    Mapping Products (mappings/products.yaml) against $metadata of ProductsV2")
+                .contains("OK    Mapping GLEntries (mappings/gl-entries.yaml) against $metadata of GeneralJournalAccountEntryBiEntities: "
+                        + "14 properties, key and types match; the other source of GLEntries, GeneralJournalAccountEntries "
+                        + "(mappings/gl-entries-data-entity.yaml), is not published by this tenant")
+                .contains("All 29 checks passed.");
 
         Path vendors = dir.resolve("mappings/vendors.yaml");
         Files.writeString(vendors, Files.readString(vendors).replace("source: VendorGroupId", "source: VendorGroupIdentifier"));
         out.getBuffer().setLength(0);
         assertThat(run("check")).isEqualTo(1);
-        assertThat(out.toString()).contains("FAIL  F&O entity VendorsV2").contains("HTTP 400")
-                .contains("VendorGroupIdentifier").contains("1 of 15 checks failed.");
+        assertThat(out.toString()).contains("FAIL  Mapping Vendors (mappings/vendors.yaml) against $metadata of VendorsV2: "
+                        + "Vendors (mappings/vendors.yaml): VendorsV2 has no property VendorGroupIdentifier (column VendorGroup); "
+                        + "did you mean VendorGroupId?")
+                .contains("FAIL  F&O entity VendorsV2").contains("HTTP 400")
+                .contains("2 of 29 checks failed.");
+
+        // the data entity chosen for GLEntries where the tenant publishes only the BI entity: check says how to switch
+        Files.writeString(vendors, Files.readString(vendors).replace("source: VendorGroupIdentifier", "source: VendorGroupId"));
+        properties("mapping.GLEntries=GeneralJournalAccountEntries");
+        out.getBuffer().setLength(0);
+        assertThat(run("check")).isEqualTo(1);
+        assertThat(out.toString()).contains("FAIL  Mapping GLEntries (mappings/gl-entries-data-entity.yaml) against $metadata of "
+                        + "GeneralJournalAccountEntries: GLEntries (mappings/gl-entries-data-entity.yaml): F&O publishes no entity set "
+                        + "GeneralJournalAccountEntries")
+                .contains("this tenant publishes GeneralJournalAccountEntryBiEntities instead (mappings/gl-entries.yaml): "
+                        + "set mapping.GLEntries=GeneralJournalAccountEntryBiEntities");
     }
 
     @Test

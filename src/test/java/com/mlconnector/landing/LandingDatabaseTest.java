@@ -63,7 +63,7 @@ class LandingDatabaseTest {
         try (AutoCloseable cleanup = t.cleanup()) {
             Properties p = TestConnector.defaults();
             p.setProperty("landing.jdbc-url", t.url());
-            p.setProperty("sandbox.fno.rows.GeneralJournalAccountEntries", "12000");
+            p.setProperty("sandbox.fno.rows.GeneralJournalAccountEntryBiEntities", "12000");
             try (ConnectorRuntime rt = TestConnector.start(p)) {
                 assertThat(rt.landing().dialect()).isEqualTo(kind.equals("h2") ? LandingDialect.H2 : LandingDialect.POSTGRESQL);
                 for (String e : List.of("GLEntries", "Vendors", "Invoices")) {
@@ -78,12 +78,12 @@ class LandingDatabaseTest {
                         "SELECT * FROM \"GLEntries\" WHERE \"EntryRecId\" = 5637144586").get(0);
                 assertThat(((Number) gl.get("EntryRecId")).longValue()).isEqualTo(5637144586L);
                 assertThat((BigDecimal) gl.get("AmountAccounting")).isEqualByComparingTo(
-                        (BigDecimal) rt.sandbox().value("GeneralJournalAccountEntries", 10, "AccountingCurrencyAmount"));
+                        (BigDecimal) rt.sandbox().value("GeneralJournalAccountEntryBiEntities", 10, "AccountingCurrencyAmount"));
                 assertThat(gl.get("IsCredit")).isInstanceOf(Boolean.class);
-                assertThat(gl.get("Company")).isEqualTo("usmf");
-                String ledger = (String) rt.sandbox().value("GeneralJournalAccountEntries", 10, "LedgerAccount");
+                String ledger = (String) rt.sandbox().value("GeneralJournalAccountEntryBiEntities", 10, "LedgerAccount");
                 assertThat(gl.get("LedgerAccount")).isEqualTo(ledger);
                 assertThat(gl.get("CostCenter")).isEqualTo(ledger.split("-")[2]);
+                assertThat(gl.get("MainAccount")).isEqualTo(ledger.split("-")[0]); // the main account is the first segment
 
                 // the second run of each entity found nothing changed and sent nothing
                 List<Map<String, Object>> runs = TestConnector.runs(rt, "GLEntries");

@@ -6,6 +6,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
@@ -24,14 +25,39 @@ class MappingLoaderTest {
     void theShippedMappingsLoadWithTheirKeysAndDimensionColumns() {
         List<EntityMapping> all = MappingLoader.loadFolder(Path.of("mappings"));
         assertThat(all).extracting(EntityMapping::table).containsExactlyInAnyOrder(
-                "Vendors", "Customers", "GLAccounts", "PurchaseOrders", "Invoices", "InvoiceLines", "GLEntries", "Products");
+                "Vendors", "Customers", "GLAccounts", "PurchaseOrders", "Invoices", "InvoiceLines", "GLEntries", "Products",
+                "PostedInvoices", "PostedInvoiceLines", "GLJournalEntries");
+        // posted ledger entries come from the entity set a real 2025 tenant publishes, unless chosen otherwise
         EntityMapping gl = all.stream().filter(m -> m.table().equals("GLEntries")).findFirst().orElseThrow();
-        assertThat(gl.keySources()).containsExactly("dataAreaId", "GeneralJournalAccountEntryRecId");
-        assertThat(gl.companyScoped()).isTrue();
+        assertThat(gl.entitySet()).isEqualTo("GeneralJournalAccountEntryBiEntities");
+        assertThat(gl.keySources()).containsExactly("SourceKey");
+        assertThat(gl.companyScoped()).isFalse();
         assertThat(gl.columns()).filteredOn(TargetColumn::isDimensionSegment).extracting(TargetColumn::name)
-                .containsExactly("BusinessUnit", "CostCenter", "Department");
+                .containsExactly("MainAccount", "BusinessUnit", "CostCenter", "Department");
         assertThat(gl.selectedSources()).doesNotHaveDuplicates().contains("LedgerAccount");
         assertThat(all.stream().filter(m -> m.table().equals("Products")).findFirst().orElseThrow().companyScoped()).isFalse();
+    }
+
+    @Test
+    void aTableWithTwoSourcesUsesItsDefaultUnlessAPropertyChoosesTheOther() {
+        List<EntityMapping> files = MappingLoader.loadAll(Path.of("mappings"));
+        assertThat(files).filteredOn(m -> m.table().equals("GLEntries")).extracting(EntityMapping::entitySet)
+                .containsExactlyInAnyOrder("GeneralJournalAccountEntryBiEntities", "GeneralJournalAccountEntries");
+        EntityMapping chosen = MappingLoader.select(files, Map.of("mapping.GLEntries", "GeneralJournalAccountEntries")::get)
+                .stream().filter(m -> m.table().equals("GLEntries")).findFirst().orElseThrow();
+        assertThat(chosen.entitySet()).isEqualTo("GeneralJournalAccountEntries");
+        assertThat(chosen.origin()).isEqualTo("mappings/gl-entries-data-entity.yaml");
+        assertThat(chosen.companyScoped()).isTrue();
+        assertThatThrownBy(() -> MappingLoader.select(files, Map.of("mapping.GLEntries", "GLEntriesV9")::get))
+                .hasMessageContaining("mapping.GLEntries=GLEntriesV9").hasMessageContaining("gl-entries-data-entity.yaml");
+    }
+
+    @Test
+    void twoDefaultSourcesOfOneTableAreRefused() throws Exception {
+        write("a.yaml", "entity: X\ntable: T\nkey: [K]\ncolumns:\n  - { source: K, type: string }\n");
+        write("b.yaml", "entity: Y\ntable: T\nkey: [K]\ncolumns:\n  - { source: K, type: string }\n");
+        assertThatThrownBy(() -> MappingLoader.loadFolder(dir)).hasMessageContaining("table 'T' has 2 mappings")
+                .hasMessageContaining("alternative: true").hasMessageContaining("mapping.T=");
     }
 
     @Test

@@ -20,7 +20,7 @@ class PowerBiDestinationTest {
     private static Properties powerBi() {
         Properties p = TestConnector.defaults();
         p.setProperty("powerbi.enabled", "true");
-        p.setProperty("sandbox.fno.rows.GeneralJournalAccountEntries", "25000");
+        p.setProperty("sandbox.fno.rows.GeneralJournalAccountEntryBiEntities", "25000");
         return p;
     }
 
@@ -46,11 +46,12 @@ class PowerBiDestinationTest {
             assertThat(table(rt, "Vendors").count()).isEqualTo(600);
             assertThat(table(rt, "GLAccounts").count()).isEqualTo(150);
             assertThat(table(rt, "GLEntries").columns()).containsEntry("AmountAccounting", "Decimal")
-                    .containsEntry("EntryRecId", "Int64").containsEntry("AccountingDate", "Datetime")
-                    .containsEntry("IsCredit", "Boolean").containsEntry("Company", "String").hasSize(19);
+                    .containsEntry("EntryRecId", "Int64").containsEntry("IsCredit", "Boolean")
+                    .containsEntry("MainAccount", "String").hasSize(18);
+            assertThat(table(rt, "Invoices").columns()).containsEntry("InvoiceDate", "Datetime");
             Map<String, Object> first = table(rt, "GLEntries").rows().get(0);
             assertThat(first.get("EntryRecId")).isEqualTo(5637144576L);
-            assertThat((String) first.get("AccountingDate")).endsWith("T00:00:00Z");
+            assertThat((String) table(rt, "Invoices").rows().get(0).get("InvoiceDate")).endsWith("T00:00:00Z");
             assertThat(new BigDecimal(first.get("AmountAccounting").toString()).scale()).isLessThanOrEqualTo(4);
             assertThat(audit(rt, "GLEntries", "UPSERT")).hasSize(3).allSatisfy(a -> assertThat(a.get("STATUS")).isEqualTo("CONFIRMED"));
             assertThat(audit(rt, "Vendors", "REPLACE")).hasSize(1);
@@ -71,7 +72,7 @@ class PowerBiDestinationTest {
             rt.syncNow("Invoices", "test");
             long posts = rt.sandbox().powerBi().rowPosts();
 
-            rt.sandbox().insert("GeneralJournalAccountEntries", Map.of("dataAreaId", "demf", "Text", "new entry"));
+            rt.sandbox().insert("GeneralJournalAccountEntryBiEntities", Map.of("Text", "new entry"));
             rt.syncNow("GLEntries", "test");
             assertThat(rt.sandbox().powerBi().rowPosts()).isEqualTo(posts + 1);
             assertThat(table(rt, "GLEntries").count()).isEqualTo(25_001);
@@ -128,7 +129,7 @@ class PowerBiDestinationTest {
             assertThat(table(rt, "GLEntries").count()).isEqualTo(25_000);
             long tokens = rt.tokens().acquisitions();
             rt.sandbox().tokens().expireAll();
-            rt.sandbox().insert("GeneralJournalAccountEntries", Map.of("dataAreaId", "usmf"));
+            rt.sandbox().insert("GeneralJournalAccountEntryBiEntities", Map.of());
             rt.syncNow("GLEntries", "test");
             assertThat(table(rt, "GLEntries").count()).isEqualTo(25_001);
             assertThat(rt.tokens().acquisitions()).isGreaterThanOrEqualTo(tokens + 2); // F&O's and Power BI's renewed

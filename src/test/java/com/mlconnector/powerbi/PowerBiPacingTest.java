@@ -36,7 +36,7 @@ class PowerBiPacingTest {
         p.setProperty("sandbox.powerbi.rows-per-hour", "20000");
         p.setProperty("powerbi.rows-per-hour", "20000");
         p.setProperty("sync.batch-size", "5000");
-        p.setProperty("sandbox.fno.rows.GeneralJournalAccountEntries", "60000");
+        p.setProperty("sandbox.fno.rows.GeneralJournalAccountEntryBiEntities", "60000");
         try (ConnectorRuntime rt = TestConnector.start(p)) {
             rt.syncNow("GLEntries", "test");
             PowerBiEmulator pb = rt.sandbox().powerBi();
@@ -60,7 +60,7 @@ class PowerBiPacingTest {
         p.setProperty("sandbox.powerbi.posts-per-minute", "10");
         p.setProperty("powerbi.posts-per-minute", "10");
         p.setProperty("sync.batch-size", "400");
-        p.setProperty("sandbox.fno.rows.GeneralJournalAccountEntries", "12000");
+        p.setProperty("sandbox.fno.rows.GeneralJournalAccountEntryBiEntities", "12000");
         try (ConnectorRuntime rt = TestConnector.start(p)) {
             rt.syncNow("GLEntries", "test");
             PowerBiEmulator pb = rt.sandbox().powerBi();

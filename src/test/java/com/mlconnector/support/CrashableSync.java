@@ -15,7 +15,7 @@ public final class CrashableSync {
         Properties p = new Properties();
         p.setProperty("landing.jdbc-url", landingUrl);
         p.setProperty("sandbox.fno.throttle-share", "0");
-        p.setProperty("sandbox.fno.rows.GeneralJournalAccountEntries", "30000");
+        p.setProperty("sandbox.fno.rows.GeneralJournalAccountEntryBiEntities", "30000");
         p.setProperty("sandbox.fno.page-size", "1000");
         p.setProperty("sync.batch-size", "1000");
         p.setProperty("databricks.enabled", "false"); // idempotent by MERGE; left out to keep the test short

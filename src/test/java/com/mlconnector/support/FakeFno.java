@@ -35,6 +35,10 @@ public final class FakeFno implements AutoCloseable {
                 .keystorePassword("sandbox")
                 .keyManagerPassword("sandbox"));
         server.start();
+        // the tenant's $metadata: every entity of the published reference (a test may stub another)
+        server.stubFor(com.github.tomakehurst.wiremock.client.WireMock.get(urlPathEqualTo("/data/$metadata")).atPriority(10)
+                .willReturn(aResponse().withHeader("Content-Type", "application/xml")
+                        .withBody(com.mlconnector.sandbox.Sandbox.referenceMetadata())));
     }
 
     /** https://localhost:port: what d365.url is set to. */
@@ -60,8 +64,14 @@ public final class FakeFno implements AutoCloseable {
         return p;
     }
 
+    /** Requests for data (pages and counts), in order; $metadata reads are left out. */
     public List<LoggedRequest> dataRequests() {
-        return server.findAll(anyRequestedFor(urlPathMatching("/data/.*")));
+        return server.findAll(anyRequestedFor(urlPathMatching("/data/.*"))).stream()
+                .filter(r -> !r.getUrl().startsWith("/data/$metadata")).toList();
+    }
+
+    public List<LoggedRequest> metadataRequests() {
+        return server.findAll(anyRequestedFor(urlPathEqualTo("/data/$metadata")));
     }
 
     public static String page(String nextLink, String... rows) {
@@ -73,7 +83,7 @@ public final class FakeFno implements AutoCloseable {
     public static String product(String number, String name) {
         return "{\"@odata.etag\":\"W/\\\"x\\\"\",\"ProductNumber\":\"" + number + "\",\"ProductName\":\"" + name
                 + "\",\"ProductSearchName\":\"\",\"ProductDescription\":\"\",\"ProductType\":\"Item\",\"ProductSubType\":\"Product\","
-                + "\"RetailProductCategoryname\":\"\",\"IsCatchWeightProduct\":\"No\",\"Unmapped\":{\"nested\":[1,2]}}";
+                + "\"RetailProductCategoryName\":\"\",\"IsCatchWeightProduct\":\"No\",\"Unmapped\":{\"nested\":[1,2]}}";
     }
 
     public static com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder status(int code) {

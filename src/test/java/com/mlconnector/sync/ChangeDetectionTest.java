@@ -77,7 +77,7 @@ class ChangeDetectionTest {
     @Test
     void aGrowingKeyReadsOnlyAboveTheWatermarkMinusTheOverlap() throws Exception {
         Properties p = TestConnector.defaults();
-        p.setProperty("sandbox.fno.rows.GeneralJournalAccountEntries", "20000");
+        p.setProperty("sandbox.fno.rows.GeneralJournalAccountEntryBiEntities", "20000");
         try (ConnectorRuntime rt = TestConnector.start(p)) {
             rt.syncNow("GLEntries", "test");
             long mark = 5_637_144_576L + 19_999;
@@ -85,7 +85,7 @@ class ChangeDetectionTest {
                     .extracting(r -> ((Number) r.get("MARK_VALUE")).longValue()).containsExactly(mark);
 
             for (int i = 0; i < 5; i++) {
-                rt.sandbox().insert("GeneralJournalAccountEntries", Map.of("dataAreaId", "gbsi", "Text", "late posting " + i));
+                rt.sandbox().insert("GeneralJournalAccountEntryBiEntities", Map.of("Text", "late posting " + i));
             }
             rt.syncNow("GLEntries", "test");
             Map<String, Object> run = lastRun(rt, "GLEntries");
@@ -93,7 +93,7 @@ class ChangeDetectionTest {
             assertThat(n(run, "ROWS_WRITTEN")).isEqualTo(5);
             assertThat(TestConnector.count(rt, "GLEntries")).isEqualTo(20_005);
             assertThat(rt.sandbox().fno().recentRequests()).last().asString()
-                    .contains("GeneralJournalAccountEntryRecId%20gt%20" + (mark - 1000)).contains("$orderby=GeneralJournalAccountEntryRecId");
+                    .contains("SourceKey%20gt%20" + (mark - 1000)).contains("$orderby=SourceKey");
         }
     }
 
@@ -119,7 +119,7 @@ class ChangeDetectionTest {
     void whenOneDestinationIsBehindTheOthersStillRecogniseWhatTheyHold() throws Exception {
         Properties p = TestConnector.defaults();
         p.setProperty("powerbi.enabled", "true");
-        p.setProperty("sandbox.fno.rows.GeneralJournalAccountEntries", "20000");
+        p.setProperty("sandbox.fno.rows.GeneralJournalAccountEntryBiEntities", "20000");
         try (ConnectorRuntime rt = TestConnector.start(p)) {
             rt.syncNow("GLEntries", "test");
             long posts = rt.sandbox().powerBi().rowPosts();

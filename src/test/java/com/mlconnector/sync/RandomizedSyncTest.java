@@ -24,7 +24,7 @@ class RandomizedSyncTest {
         System.out.println("RandomizedSyncTest seed=" + seed + " (rerun with -Drandomized.seed=" + seed + ")");
         Random r = new Random(seed);
         Properties p = TestConnector.defaults();
-        p.setProperty("sandbox.fno.rows.GeneralJournalAccountEntries", "6000");
+        p.setProperty("sandbox.fno.rows.GeneralJournalAccountEntryBiEntities", "6000");
         p.setProperty("sandbox.fno.page-size", "700");
         p.setProperty("sync.batch-size", "500");
         try (ConnectorRuntime rt = TestConnector.start(p)) {
@@ -52,7 +52,7 @@ class RandomizedSyncTest {
                 case 3 -> rt.sandbox().update("CustomersV3", r.nextInt(900), Map.of("CustomerGroupId", "G" + r.nextInt(9),
                         "OnHoldStatus", List.of("No", "All", "Invoice").get(r.nextInt(3))));
                 case 4 -> rt.sandbox().delete("CustomersV3", r.nextInt(900));
-                case 5 -> rt.sandbox().insert("GeneralJournalAccountEntries", Map.of("dataAreaId", company(r),
+                case 5 -> rt.sandbox().insert("GeneralJournalAccountEntryBiEntities", Map.of(
                         "AccountingCurrencyAmount", BigDecimal.valueOf(r.nextInt(2_000_000) - 1_000_000, 2)));
                 default -> {
                     // recent invoices (inside the look-back window) are edited, and new ones arrive

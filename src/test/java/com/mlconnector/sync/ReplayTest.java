@@ -43,7 +43,7 @@ class ReplayTest {
         Outage sink = new Outage(3);
         Properties p = TestConnector.defaults();
         p.setProperty("retry.max-attempts", "3");
-        p.setProperty("sandbox.fno.rows.GeneralJournalAccountEntries", "25000");
+        p.setProperty("sandbox.fno.rows.GeneralJournalAccountEntryBiEntities", "25000");
         try (ConnectorRuntime rt = ConnectorRuntime.start(RuntimeOptions.once(Path.of("."), p).withSink(sink))) {
             sink.real = rt.camelContext().getRegistry().lookupByNameAndType("landingWriter", BatchSink.class);
 

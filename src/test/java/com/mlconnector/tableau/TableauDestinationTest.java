@@ -288,7 +288,7 @@ class TableauDestinationTest {
         };
         Properties p = tableau();
         p.setProperty("retry.max-attempts", "3");
-        p.setProperty("sandbox.fno.rows.GeneralJournalAccountEntries", "25000");
+        p.setProperty("sandbox.fno.rows.GeneralJournalAccountEntryBiEntities", "25000");
         try (ConnectorRuntime rt = ConnectorRuntime.start(RuntimeOptions.once(Path.of("."), p).withSink(outage))) {
             real.set(rt.camelContext().getRegistry().lookupByNameAndType("landingWriter", BatchSink.class));
             assertThatThrownBy(() -> rt.syncNow("GLEntries", "test")).hasRootCauseInstanceOf(IncompleteRunException.class);

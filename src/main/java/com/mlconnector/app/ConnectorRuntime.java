@@ -351,7 +351,7 @@ public final class ConnectorRuntime implements AutoCloseable {
         beans.put("retryPolicy", retryPolicy);
         beans.put("powerbi", powerBi);
         this.databricksClient = databricksClient;
-        databricks = new DatabricksDestination(databricksSettings, databricksClient, state);
+        databricks = new DatabricksDestination(databricksSettings, databricksClient, state, retryPolicy);
         beans.put("databricks", databricks);
         RefreshLedger refreshLedger = new RefreshLedger(landing.dataSource());
         tableauSession = tableauSettings.enabled ? new TableauSession(tableauSettings, ssl) : null;

@@ -15,6 +15,7 @@ import java.net.http.HttpRequest;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The SQL Statement Execution API and Jobs run-now. A statement is submitted with a wait timeout; if it is still
@@ -30,14 +31,34 @@ public final class DatabricksClient {
 
     private final BearerHttp http;
     private final DatabricksSettings settings;
+    /** No statement is submitted before this instant: set by a 429/503's Retry-After, honoured by every thread. */
+    private final AtomicReference<Instant> notBefore = new AtomicReference<>(Instant.EPOCH);
 
     public DatabricksClient(DatabricksSettings settings, TokenSource tokens, SSLContext ssl) {
         this.settings = settings;
         this.http = new BearerHttp("Databricks", "databricks.host", URI.create(settings.host), tokens, ssl);
     }
 
+    /**
+     * The warehouse said to wait (429 or 503 with Retry-After): no statement of this process is submitted before
+     * then, whichever batch or thread it belongs to.
+     */
+    public void holdOff(Duration wait) {
+        Instant until = Instant.now().plus(wait);
+        notBefore.accumulateAndGet(until, (a, b) -> a.isAfter(b) ? a : b);
+    }
+
+    /** Waits until a Retry-After the warehouse gave has passed. */
+    private void awaitTurn() throws InterruptedException {
+        long ms;
+        while ((ms = Duration.between(Instant.now(), notBefore.get()).toMillis()) > 0) {
+            Thread.sleep(ms);
+        }
+    }
+
     /** Runs a statement to its end; returns its result rows (empty for statements without one). */
     public List<List<String>> execute(String statement, List<Param> params) throws Exception {
+        awaitTurn();
         ObjectNode req = JSON.createObjectNode()
                 .put("warehouse_id", settings.warehouseId).put("statement", statement)
                 .put("catalog", settings.catalog).put("schema", settings.schema)
@@ -81,7 +102,8 @@ public final class DatabricksClient {
     }
 
     /** Starts the job; the same idempotency token returns the run it started before. */
-    public long runNow(long jobId, String idempotencyToken) throws IOException, HttpOperationFailedException {
+    public long runNow(long jobId, String idempotencyToken) throws IOException, HttpOperationFailedException, InterruptedException {
+        awaitTurn();
         String body = JSON.createObjectNode().put("job_id", jobId).put("idempotency_token", idempotencyToken).toString();
         return JSON.readTree(http.sendForText(HttpRequest.newBuilder(URI.create(settings.host + "/api/2.2/jobs/run-now"))
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)))).path("run_id").asLong();

@@ -7,6 +7,7 @@ import com.mlconnector.state.DeliveryState;
 import com.mlconnector.sync.Batch;
 import com.mlconnector.sync.DestinationRun;
 import com.mlconnector.sync.EntitySync;
+import com.mlconnector.sync.RetryPolicy;
 import com.mlconnector.sync.RunLedger;
 import org.apache.camel.Exchange;
 import org.slf4j.Logger;
@@ -33,12 +34,56 @@ public final class DatabricksDestination {
     private final DatabricksSettings settings;
     private final DatabricksClient client;
     private final DeliveryState state;
+    private final RetryPolicy retries;
     private final Set<String> ready = ConcurrentHashMap.newKeySet();
 
-    public DatabricksDestination(DatabricksSettings settings, DatabricksClient client, DeliveryState state) {
+    public DatabricksDestination(DatabricksSettings settings, DatabricksClient client, DeliveryState state, RetryPolicy retries) {
         this.settings = settings;
         this.client = client;
         this.state = state;
+        this.retries = retries;
+    }
+
+    /**
+     * One statement, retried on its own: each statement is idempotent (a MERGE by key, a DELETE by key, a CREATE IF
+     * NOT EXISTS), so a throttled or dropped statement is submitted again without repeating the batch's others. A
+     * 429/503 holds every submission of the process back until its Retry-After has passed.
+     */
+    List<List<String>> run(String text, List<DatabricksClient.Param> params) throws Exception {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return client.execute(text, params);
+            } catch (Exception e) {
+                RetryPolicy.Decision d = retries.decide(e, attempt - 1);
+                if (d.retry() && throttled(e)) {
+                    client.holdOff(d.delay()); // the next submission, of any batch or thread, waits for it
+                }
+                if (!d.retry()) {
+                    throw e;
+                }
+                if (attempt >= retries.maxAttempts()) {
+                    // the statement had its retries: the batch is not tried again whole (its dead letter replays it)
+                    throw new DatabricksClient.StatementFailedException("a Databricks statement failed " + attempt
+                            + " times (retry.max-attempts), the last time: " + d.reason());
+                }
+                LOG.warn("Databricks statement attempt {} of {} failed ({}); trying this statement again", attempt,
+                        retries.maxAttempts(), d.reason());
+                if (throttled(e)) {
+                    com.mlconnector.ops.ConnectorMetrics.retry(d.reason()); // the wait is the client's, before it submits
+                } else {
+                    retries.pause(d);
+                }
+            }
+        }
+    }
+
+    private static boolean throttled(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof org.apache.camel.http.base.HttpOperationFailedException h) {
+                return h.getStatusCode() == 429 || h.getStatusCode() == 503;
+            }
+        }
+        return false;
     }
 
     public boolean takes(Exchange exchange) {
@@ -51,15 +96,15 @@ public final class DatabricksDestination {
         if (ready.contains(m.table())) {
             return;
         }
-        client.execute(DatabricksSql.createTable(m, settings.softDelete), List.of());
+        run(DatabricksSql.createTable(m, settings.softDelete), List.of());
         Set<String> existing = new HashSet<>();
-        for (List<String> row : client.execute("SHOW COLUMNS IN " + DatabricksSql.q(m.table()), List.of())) {
+        for (List<String> row : run("SHOW COLUMNS IN " + DatabricksSql.q(m.table()), List.of())) {
             existing.add(row.get(0).toLowerCase(Locale.ROOT));
         }
         List<TargetColumn> missing = m.columns().stream().filter(c -> !existing.contains(c.name().toLowerCase(Locale.ROOT))).toList();
         if (!missing.isEmpty()) {
             LOG.info("Databricks table {} gains columns {} (mapping changed)", m.table(), missing.stream().map(TargetColumn::name).toList());
-            client.execute(DatabricksSql.addColumns(m, missing), List.of());
+            run(DatabricksSql.addColumns(m, missing), List.of());
         }
         ready.add(m.table());
     }
@@ -73,7 +118,7 @@ public final class DatabricksDestination {
                 ? DatabricksSql.delete(m, b.rows(), settings.rowsPerStatement, settings.softDelete)
                 : DatabricksSql.merge(m, b.rows(), settings.rowsPerStatement, settings.softDelete);
         for (DatabricksSql.Stmt s : statements) {
-            client.execute(s.text(), s.params());
+            run(s.text(), s.params());
         }
         EntitySync sync = exchange.getProperty(RunLedger.SYNC, EntitySync.class);
         if (sync != null) {

@@ -72,6 +72,15 @@ public final class DatabricksSql {
         String insertCols = names.stream().map(DatabricksSql::q).collect(Collectors.joining(", "))
                 + (softDelete ? ", " + q(DELETED) : "");
         String insertVals = names.stream().map(n -> "s." + q(n)).collect(Collectors.joining(", ")) + (softDelete ? ", false" : "");
+        // The source is a subquery that names and types its columns: Databricks refuses a column list on MERGE's source
+        // alias ([COLUMN_ALIASES_NOT_ALLOWED] for `USING (VALUES …) AS s(a, b)`), but allows one on an inline table
+        // inside a subquery. Each column is cast to the table's type, so a column of NULLs still has one.
+        List<String> select = new ArrayList<>();
+        List<String> inline = new ArrayList<>();
+        for (int c = 0; c < names.size(); c++) {
+            select.add("CAST(v.c" + c + " AS " + type(m.columns().get(c).type()) + ") AS " + q(names.get(c)));
+            inline.add("c" + c);
+        }
         int from = 0;
         while (from < rows.size()) {
             StringBuilder values = new StringBuilder();
@@ -87,8 +96,8 @@ public final class DatabricksSql {
                 }
                 values.append(')');
             }
-            String text = "MERGE INTO " + q(m.table()) + " AS t USING (VALUES " + values + ") AS s("
-                    + names.stream().map(DatabricksSql::q).collect(Collectors.joining(", ")) + ") ON " + on
+            String text = "MERGE INTO " + q(m.table()) + " AS t USING (SELECT " + String.join(", ", select)
+                    + " FROM (VALUES " + values + ") AS v(" + String.join(", ", inline) + ")) AS s ON " + on
                     + (sets.isEmpty() ? "" : " WHEN MATCHED THEN UPDATE SET " + String.join(", ", sets))
                     + " WHEN NOT MATCHED THEN INSERT (" + insertCols + ") VALUES (" + insertVals + ")";
             out.add(new Stmt(text, params));

@@ -7,21 +7,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 
 import java.io.IOException;
-import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
-import java.time.LocalDate;
-import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -30,21 +20,18 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * A Databricks workspace as the connector uses it: OAuth M2M tokens ({@code /oidc/v1/token}, HTTP Basic, scope
  * all-apis), the SQL Statement Execution API ({@code /api/2.0/sql/statements}: PENDING → RUNNING → SUCCEEDED /
  * FAILED / CANCELED, wait_timeout and on_wait_timeout, named parameters only, 16 MiB statements) running the
- * statements for real on an in-memory H2 database tests can read (Databricks SQL is translated: backticks,
- * {@code USING DELTA}, {@code TBLPROPERTIES}, {@code ADD COLUMNS}, {@code SHOW COLUMNS}), and Jobs run-now with
+ * statements for real on a {@link DatabricksWarehouse} (the sandbox's H2 translation, or Spark SQL + Delta Lake in
+ * tests), and Jobs run-now with
  * idempotency tokens (the same token returns the same run).
  */
 public final class DatabricksEmulator extends EmulatorServer {
     public static final long MAX_STATEMENT_BYTES = 16L * 1024 * 1024;
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Pattern PARAM = Pattern.compile(":([A-Za-z_][A-Za-z0-9_]*)");
 
     private final SandboxTokens tokens;
     private final String clientId;
@@ -52,7 +39,7 @@ public final class DatabricksEmulator extends EmulatorServer {
     private final String warehouseId;
     private final String catalog;
     private final String schema;
-    private final Connection db;
+    private final DatabricksWarehouse engine;
     private final ExecutorService warehouse = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "databricks-warehouse");
         t.setDaemon(true);
@@ -70,6 +57,12 @@ public final class DatabricksEmulator extends EmulatorServer {
 
     public DatabricksEmulator(int port, SandboxTokens tokens, String clientId, String clientSecret, String warehouseId,
                               String catalog, String schema) {
+        this(port, tokens, clientId, clientSecret, warehouseId, catalog, schema, new H2Warehouse(catalog + "." + schema));
+    }
+
+    /** An emulator whose statements run on the warehouse given (a real engine in tests). */
+    public DatabricksEmulator(int port, SandboxTokens tokens, String clientId, String clientSecret, String warehouseId,
+                              String catalog, String schema, DatabricksWarehouse engine) {
         super(port);
         this.tokens = tokens;
         this.clientId = clientId;
@@ -77,24 +70,12 @@ public final class DatabricksEmulator extends EmulatorServer {
         this.warehouseId = warehouseId;
         this.catalog = catalog;
         this.schema = schema;
-        try {
-            db = DriverManager.getConnection("jdbc:h2:mem:databricks-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1");
-            try (Statement st = db.createStatement()) {
-                st.execute("CREATE SCHEMA \"" + h2Schema() + "\"");
-                st.execute("SET SCHEMA \"" + h2Schema() + "\"");
-            }
-        } catch (SQLException e) {
-            throw new IllegalStateException("cannot start the Databricks emulator's warehouse", e);
-        }
+        this.engine = engine;
         start();
     }
 
     public String audience() {
         return "databricks:" + baseUrl();
-    }
-
-    private String h2Schema() {
-        return catalog + "." + schema;
     }
 
     /** Every statement takes at least this long (a slow warehouse). */
@@ -104,6 +85,36 @@ public final class DatabricksEmulator extends EmulatorServer {
 
     public void throttleNext(int n) {
         forced429.set(n);
+    }
+
+    /**
+     * One statement submission as the warehouse saw it: when, the text, a fingerprint of its parameters (two MERGEs of
+     * one batch share their text), and whether it was answered 429.
+     */
+    public record Submission(java.time.Instant at, String statement, String parameters, boolean throttled) {
+        /** The statement with its parameters: equal for a statement submitted again. */
+        public String identity() {
+            return statement.length() + ":" + statement.hashCode() + ":" + parameters;
+        }
+    }
+
+    private final java.util.concurrent.CopyOnWriteArrayList<Submission> submissions = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final java.util.Set<Integer> throttledSubmissions = ConcurrentHashMap.newKeySet();
+    private final java.util.concurrent.atomic.AtomicInteger submissionCount = new java.util.concurrent.atomic.AtomicInteger();
+    private volatile int retryAfterSeconds = 1;
+
+    /** Answers the n-th statement submissions from now (1 = the next one) with 429 and this Retry-After. */
+    public void throttleSubmissions(int retryAfter, int... nth) {
+        retryAfterSeconds = retryAfter;
+        int base = submissionCount.get();
+        for (int n : nth) {
+            throttledSubmissions.add(base + n);
+        }
+    }
+
+    /** Every statement submission so far, in order. */
+    public List<Submission> submissions() {
+        return List.copyOf(submissions);
     }
 
     public long statements() {
@@ -118,22 +129,17 @@ public final class DatabricksEmulator extends EmulatorServer {
         return runs.size();
     }
 
-    /** Reads the warehouse directly (tests compare what landed). */
+    /** Reads the warehouse directly (tests compare what landed): H2 SQL on the sandbox's H2 warehouse. */
     public List<Map<String, Object>> query(String sql) throws SQLException {
-        synchronized (db) {
-            try (Statement st = db.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-                List<Map<String, Object>> out = new ArrayList<>();
-                int n = rs.getMetaData().getColumnCount();
-                while (rs.next()) {
-                    Map<String, Object> row = new java.util.LinkedHashMap<>();
-                    for (int i = 1; i <= n; i++) {
-                        row.put(rs.getMetaData().getColumnLabel(i), rs.getObject(i));
-                    }
-                    out.add(row);
-                }
-                return out;
-            }
+        if (!(engine instanceof H2Warehouse h2)) {
+            throw new IllegalStateException("query() reads the H2 warehouse; this emulator runs on " + engine);
         }
+        return h2.query(sql);
+    }
+
+    /** The engine behind the statements. */
+    public DatabricksWarehouse engine() {
+        return engine;
     }
 
     @Override
@@ -214,6 +220,14 @@ public final class DatabricksEmulator extends EmulatorServer {
         byte[] raw = ex.getRequestBody().readAllBytes();
         JsonNode req = JSON.readTree(raw);
         String text = req.path("statement").asText("");
+        String fingerprint = Integer.toHexString(req.path("parameters").toString().hashCode());
+        if (throttledSubmissions.remove(submissionCount.incrementAndGet())) {
+            submissions.add(new Submission(java.time.Instant.now(), text, fingerprint, true));
+            ex.getResponseHeaders().set("Retry-After", String.valueOf(retryAfterSeconds));
+            send(ex, 429, "application/json", error("REQUEST_LIMIT_EXCEEDED", "Too many requests"));
+            return;
+        }
+        submissions.add(new Submission(java.time.Instant.now(), text, fingerprint, false));
         if (!warehouseId.equals(req.path("warehouse_id").asText())) {
             send(ex, 404, "application/json", error("RESOURCE_DOES_NOT_EXIST", "No SQL warehouse " + req.path("warehouse_id").asText()));
             return;
@@ -254,34 +268,19 @@ public final class DatabricksEmulator extends EmulatorServer {
             if (statementDelayMillis > 0) {
                 Thread.sleep(statementDelayMillis);
             }
-            List<Object> values = new ArrayList<>();
-            String sql = translate(text, parameters, values);
-            String index = naturalKeyIndex(text);
-            synchronized (db) {
-                try (PreparedStatement ps = db.prepareStatement(sql)) {
-                    for (int i = 0; i < values.size(); i++) {
-                        ps.setObject(i + 1, values.get(i));
-                    }
-                    boolean hasResult = ps.execute();
-                    if (index != null) {
-                        try (Statement st = db.createStatement()) {
-                            st.execute(index); // Delta has no index; H2 needs one to MERGE a big table in reasonable time
-                        }
-                    }
-                    if (hasResult) {
-                        try (ResultSet rs = ps.getResultSet()) {
-                            ArrayNode data = JSON.createArrayNode();
-                            int n = rs.getMetaData().getColumnCount();
-                            while (rs.next()) {
-                                ArrayNode row = data.addArray();
-                                for (int i = 1; i <= n; i++) {
-                                    row.add(rs.getString(i));
-                                }
-                            }
-                            s.putObject("result").set("data_array", data);
-                        }
-                    }
+            List<DatabricksWarehouse.Param> params = new ArrayList<>();
+            for (JsonNode p : parameters) {
+                params.add(new DatabricksWarehouse.Param(p.path("name").asText(), p.path("type").asText("STRING"),
+                        !p.has("value") || p.path("value").isNull() ? null : p.path("value").asText()));
+            }
+            List<List<String>> rows = engine.execute(text, params);
+            if (!rows.isEmpty()) {
+                ArrayNode data = JSON.createArrayNode();
+                for (List<String> r : rows) {
+                    ArrayNode row = data.addArray();
+                    r.forEach(row::add);
                 }
+                s.putObject("result").set("data_array", data);
             }
             if (!"CANCELED".equals(s.path("status").path("state").asText())) {
                 s.with("status").put("state", "SUCCEEDED");
@@ -289,97 +288,10 @@ public final class DatabricksEmulator extends EmulatorServer {
         } catch (InterruptedException e) {
             s.with("status").put("state", "CANCELED");
         } catch (Exception e) {
-            String message = e instanceof SQLException sql ? "[PARSE_SYNTAX_ERROR] " + sql.getMessage().split("\n")[0] : e.getMessage();
             ObjectNode status = s.with("status");
             status.put("state", "FAILED");
-            status.putObject("error").put("error_code", "BAD_REQUEST").put("message", message);
+            status.putObject("error").put("error_code", "BAD_REQUEST").put("message", String.valueOf(e.getMessage()));
         }
-    }
-
-    /** Databricks SQL to H2: named parameters bound in order, Delta clauses dropped, identifiers quoted H2's way. */
-    private static String translate(String text, JsonNode parameters, List<Object> values) {
-        Map<String, JsonNode> byName = new HashMap<>();
-        for (JsonNode p : parameters) {
-            byName.put(p.path("name").asText(), p);
-        }
-        StringBuilder out = new StringBuilder(text.length());
-        boolean inString = false;
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            if (c == '\'') {
-                inString = !inString;
-                out.append(c);
-            } else if (!inString && c == '`') {
-                out.append('"');
-            } else if (!inString && c == ':' && i + 1 < text.length() && Character.isLetter(text.charAt(i + 1))) {
-                Matcher m = PARAM.matcher(text);
-                m.find(i);
-                String name = m.group(1);
-                JsonNode p = byName.get(name);
-                if (p == null) {
-                    throw new IllegalArgumentException("[UNBOUND_SQL_PARAMETER] Found the unbound parameter: " + name);
-                }
-                values.add(value(p));
-                out.append("CAST(? AS ").append(h2Type(p.path("type").asText("STRING"))).append(')');
-                i = m.end() - 1;
-            } else {
-                out.append(c);
-            }
-        }
-        String sql = out.toString();
-        Matcher show = Pattern.compile("(?is)^\\s*SHOW\\s+COLUMNS\\s+IN\\s+\"?([A-Za-z0-9_]+)\"?\\s*$").matcher(sql);
-        if (show.matches()) {
-            return "SELECT COLUMN_NAME FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_SCHEMA = SCHEMA() AND TABLE_NAME = '"
-                    + show.group(1) + "' ORDER BY ORDINAL_POSITION";
-        }
-        sql = sql.replaceAll("(?i)\\s+USING\\s+DELTA", "")
-                .replaceAll("(?is)\\s+TBLPROPERTIES\\s*\\(.*?\\)\\s*$", "")
-                .replaceAll("(?i)\\bADD\\s+COLUMNS\\b", "ADD")
-                .replaceAll("(?i)\\bSTRING\\b", "VARCHAR")
-                .replaceAll("(?i)\\bTIMESTAMP\\b(?!\\s+WITH)", "TIMESTAMP WITH TIME ZONE");
-        return sql;
-    }
-
-    private static String naturalKeyIndex(String text) {
-        Matcher m = Pattern.compile("(?is)^\\s*CREATE\\s+TABLE\\s+IF\\s+NOT\\s+EXISTS\\s+`([A-Za-z0-9_]+)`.*'ml_connector\\.natural_key'\\s*=\\s*'([^']+)'").matcher(text);
-        if (!m.find()) {
-            return null;
-        }
-        String cols = java.util.Arrays.stream(m.group(2).split(",")).map(c -> "\"" + c.trim() + "\"").collect(java.util.stream.Collectors.joining(", "));
-        return "CREATE INDEX IF NOT EXISTS \"" + m.group(1) + "_natural_key\" ON \"" + m.group(1) + "\" (" + cols + ")";
-    }
-
-    private static String h2Type(String type) {
-        String t = type.toUpperCase(Locale.ROOT);
-        if (t.startsWith("DECIMAL")) {
-            return t;
-        }
-        return switch (t) {
-            case "STRING" -> "VARCHAR";
-            case "INT" -> "INTEGER";
-            case "TIMESTAMP" -> "TIMESTAMP WITH TIME ZONE";
-            default -> t;
-        };
-    }
-
-    private static Object value(JsonNode p) {
-        if (!p.has("value") || p.path("value").isNull()) {
-            return null;
-        }
-        String v = p.path("value").asText();
-        String type = p.path("type").asText("STRING").toUpperCase(Locale.ROOT);
-        if (type.startsWith("DECIMAL")) {
-            return new BigDecimal(v);
-        }
-        return switch (type) {
-            case "BIGINT", "LONG" -> Long.parseLong(v);
-            case "INT", "INTEGER" -> Integer.parseInt(v);
-            case "BOOLEAN" -> Boolean.parseBoolean(v);
-            case "DATE" -> LocalDate.parse(v);
-            case "TIMESTAMP" -> OffsetDateTime.parse(v);
-            case "STRING" -> v;
-            default -> throw new IllegalArgumentException("[INVALID_PARAMETER_VALUE] unknown parameter type " + type);
-        };
     }
 
     private void runNow(HttpExchange ex) throws IOException {
@@ -420,10 +332,6 @@ public final class DatabricksEmulator extends EmulatorServer {
     public void close() {
         super.close();
         warehouse.shutdownNow();
-        try {
-            db.close();
-        } catch (SQLException ignored) {
-            // in memory: nothing to lose
-        }
+        engine.close();
     }
 }

@@ -105,7 +105,8 @@ public final class Sandbox implements AutoCloseable {
                 Boolean.parseBoolean(or(setting, "sandbox.powerbi.keep-rows", "true")));
         entra.registerAudience(PowerBiEmulator.AUDIENCE);
         DatabricksEmulator databricks = new DatabricksEmulator(Integer.parseInt(or(setting, "sandbox.databricks.port", "0")),
-                tokens, DATABRICKS_CLIENT, CLIENT_SECRET, DATABRICKS_WAREHOUSE, "main", "finance");
+                tokens, DATABRICKS_CLIENT, CLIENT_SECRET, DATABRICKS_WAREHOUSE, "main", "finance",
+                warehouse(or(setting, "sandbox.databricks.engine", H2Warehouse.class.getName()), "main", "finance"));
         TableauEmulator tableau = new TableauEmulator(Integer.parseInt(or(setting, "sandbox.tableau.port", "0")),
                 TABLEAU_PAT_NAME, TABLEAU_PAT_SECRET, TABLEAU_SITE,
                 Duration.ofMinutes(Long.parseLong(or(setting, "sandbox.tableau.session-idle-minutes", "240"))),
@@ -120,6 +121,21 @@ public final class Sandbox implements AutoCloseable {
     /** The CSDL $metadata of every entity of the published reference, as the sandbox F&O serves it (for WireMock fakes). */
     public static String referenceMetadata() {
         return FnoCatalog.load().metadata();
+    }
+
+    /**
+     * What runs the emulated warehouse's statements: the sandbox's H2 translation, or (tests) a class implementing
+     * {@link DatabricksWarehouse} with a constructor taking the schema, such as the Spark SQL + Delta Lake engine.
+     */
+    private static DatabricksWarehouse warehouse(String className, String catalog, String schema) {
+        if (className.equals(H2Warehouse.class.getName())) {
+            return new H2Warehouse(catalog + "." + schema);
+        }
+        try {
+            return (DatabricksWarehouse) Class.forName(className).getConstructor(String.class).newInstance(schema);
+        } catch (ReflectiveOperationException | ClassCastException e) {
+            throw new IllegalArgumentException("sandbox.databricks.engine=" + className + ": not a DatabricksWarehouse", e);
+        }
     }
 
     private static String or(Function<String, String> setting, String key, String fallback) {

@@ -68,6 +68,50 @@ class DatabricksDestinationTest {
     }
 
     @Test
+    void aThrottledStatementIsRetriedAloneAndNothingIsSubmittedBeforeItsRetryAfter() throws Exception {
+        Properties p = databricks();
+        p.setProperty("databricks.rows-per-statement", "100"); // 600 vendors: one batch of 6 MERGE statements
+        p.setProperty("retry.max-attempts", "3");
+        try (ConnectorRuntime rt = TestConnector.start(p)) {
+            DatabricksEmulator db = rt.sandbox().databricks();
+            // CREATE and SHOW COLUMNS are submissions 1 and 2; the third MERGE of the batch is the 5th
+            db.throttleSubmissions(1, 5);
+            rt.syncNow("Vendors", "test");
+            List<DatabricksEmulator.Submission> all = db.submissions();
+            List<DatabricksEmulator.Submission> merges = all.stream().filter(x -> x.statement().startsWith("MERGE")).toList();
+            assertThat(merges).hasSize(7);
+            DatabricksEmulator.Submission refused = merges.stream().filter(DatabricksEmulator.Submission::throttled).findFirst().orElseThrow();
+            // only the throttled statement went again; every other one once
+            assertThat(merges.stream().filter(x -> x.identity().equals(refused.identity()))).hasSize(2);
+            assertThat(merges.stream().map(DatabricksEmulator.Submission::identity).distinct()).hasSize(6);
+            // nothing at all went out before its Retry-After (1 s) had passed
+            assertThat(all.stream().filter(x -> x.at().isAfter(refused.at()))
+                    .map(x -> java.time.Duration.between(refused.at(), x.at()).toMillis()))
+                    .as("ms after the 429 of each later submission").isNotEmpty().allSatisfy(ms -> assertThat(ms).isGreaterThanOrEqualTo(1000));
+            assertThat(warehouse(rt, "SELECT COUNT(*) AS N FROM \"Vendors\"").get(0).get("N")).isEqualTo(600L);
+            assertThat(TestConnector.runs(rt, "Vendors").get(0)).containsEntry("STATUS", "SUCCEEDED");
+
+            // a statement throttled on every attempt: its batch is dead-lettered once its retries are spent (not
+            // repeated whole), and the next statement of any batch still waits for the last Retry-After
+            rt.syncNow("GLAccounts", "test");
+            int before = db.submissions().size();
+            rt.sandbox().update("VendorsV2", 3, Map.of("VendorOrganizationName", "changed"));
+            db.throttleSubmissions(1, 1, 2, 3);
+            assertThatThrownBy(() -> rt.syncNow("Vendors", "test")).hasStackTraceContaining("dead-lettered");
+            List<DatabricksEmulator.Submission> second = db.submissions().subList(before, db.submissions().size());
+            assertThat(second.stream().filter(x -> x.statement().startsWith("MERGE")).map(DatabricksEmulator.Submission::throttled))
+                    .containsExactly(true, true, true);
+            rt.sandbox().update("MainAccounts", 3, Map.of("Name", "changed"));
+            rt.syncNow("GLAccounts", "test");
+            List<DatabricksEmulator.Submission> third = db.submissions();
+            java.time.Instant lastRefusal = third.stream().filter(DatabricksEmulator.Submission::throttled)
+                    .map(DatabricksEmulator.Submission::at).max(java.time.Instant::compareTo).orElseThrow();
+            assertThat(third.stream().filter(x -> x.at().isAfter(lastRefusal)).map(x -> java.time.Duration.between(lastRefusal, x.at()).toMillis()))
+                    .as("ms after the last 429 of each later submission").isNotEmpty().allSatisfy(ms -> assertThat(ms).isGreaterThanOrEqualTo(1000));
+        }
+    }
+
+    @Test
     void softDeletesFlagTheRowInsteadOfRemovingIt() throws Exception {
         Properties p = databricks();
         p.setProperty("databricks.deletes", "soft");

@@ -236,8 +236,10 @@ public final class ConnectorRuntime implements AutoCloseable {
         SSLContext ssl;
         Function<String, String> effective = props;
         Map<String, String> sandboxValues = new HashMap<>();
-        if (configured.sandbox()) {
+        if (SandboxGuard.sandbox(configured, props)) {
             sandbox = Sandbox.start(props);
+            // the sandbox writes only to a database of its own, never to a configured landing database
+            sandboxValues.putAll(SandboxGuard.sandboxLanding(props));
 
             sandboxValues.put("d365.url", sandbox.fnoUrl());
             sandboxValues.put("entra.authority-host", sandbox.authorityHost());
@@ -379,6 +381,7 @@ public final class ConnectorRuntime implements AutoCloseable {
         beans.put("deliveryRecorder", recorder);
         beans.put("pauses", pauses);
         beans.put("statusPage", new com.mlconnector.ops.StatusPage(this));
+        beans.put("catchUp", new CatchUp(this));
         beans.putAll(options.beans());
         Registry registry = ctx.getRegistry();
         beans.forEach(registry::bind);

@@ -21,6 +21,7 @@ public final class Replay {
 
     public static List<Outcome> run(ConnectorRuntime rt, List<String> batchIds) throws Exception {
         List<Outcome> out = new ArrayList<>();
+        java.util.Set<String> replacedInPowerBi = new java.util.HashSet<>();
         ProducerTemplate pt = rt.camelContext().createProducerTemplate();
         try {
             for (String id : batchIds) {
@@ -28,8 +29,14 @@ public final class Replay {
                     Batch dead = rt.deadLetters().load(id, rt.mappings());
                     if (PowerBiDestination.DESTINATION.equals(rt.deadLetters().destinationOf(id))) {
                         // a push table cannot take a batch twice safely: it is made whole from the landing database
+                        if (replacedInPowerBi.contains(dead.mapping().table())) {
+                            out.add(new Outcome(id, true, dead.mapping().table() + " was replaced in Power BI already"));
+                            continue;
+                        }
                         rt.powerBi().repairTable(dead.mapping().table(), "replay-" + id);
-                        rt.deadLetters().markReplayed(id);
+                        // the table is whole again: every dead letter of it for Power BI is answered
+                        rt.deadLetters().markAllReplayed(dead.mapping().table(), PowerBiDestination.DESTINATION);
+                        replacedInPowerBi.add(dead.mapping().table());
                         out.add(new Outcome(id, true, dead.mapping().table() + " replaced in Power BI from the landing database"));
                         continue;
                     }

@@ -96,7 +96,7 @@ public final class SyncBenchmark {
         // the landing path alone: Tableau refreshes and business events are measured by their own tests
         p.setProperty("tableau.enabled", "false");
         p.setProperty("events.enabled", "false");
-        p.setProperty("landing.jdbc-url", "jdbc:h2:file:" + db.resolve("landing").toAbsolutePath());
+        p.setProperty("sandbox.landing.jdbc-url", "jdbc:h2:file:" + db.resolve("landing").toAbsolutePath());
         SwitchableSink sink = new SwitchableSink();
         SwitchableRecorder recorder = new SwitchableRecorder();
         long maxHeap = Runtime.getRuntime().maxMemory();

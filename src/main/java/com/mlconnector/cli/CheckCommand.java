@@ -24,7 +24,7 @@ final class CheckCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        try (ConnectorRuntime rt = ConnectorRuntime.start(RuntimeOptions.once(parent.dir, new Properties()))) {
+        try (ConnectorRuntime rt = ConnectorRuntime.start(RuntimeOptions.once(parent.dir, parent.overrides()))) {
             List<ConnectorChecks.Result> results = ConnectorChecks.run(rt);
             results.forEach(r -> spec.commandLine().getOut().println(r));
             long failed = results.stream().filter(r -> !r.ok()).count();

@@ -17,9 +17,22 @@ public final class ConnectorCommand implements Callable<Integer> {
             defaultValue = ".", scope = CommandLine.ScopeType.INHERIT)
     Path dir;
 
+    @Option(names = "--sandbox", description = "Run against the in-process sandbox on purpose (connector.sandbox=true): "
+            + "emulated F&O and destinations, its own database under ./data/sandbox.", scope = CommandLine.ScopeType.INHERIT)
+    boolean sandbox;
+
+    /** What the command line overrides: --sandbox. */
+    java.util.Properties overrides() {
+        java.util.Properties p = new java.util.Properties();
+        if (sandbox) {
+            p.setProperty("connector.sandbox", "true");
+        }
+        return p;
+    }
+
     @Override
     public Integer call() throws Exception {
-        return new RunCommand().runIn(dir);
+        return new RunCommand().runIn(dir, overrides());
     }
 
     public static void main(String[] args) {

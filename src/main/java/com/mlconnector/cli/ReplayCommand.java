@@ -37,7 +37,7 @@ final class ReplayCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        try (ConnectorRuntime rt = ConnectorRuntime.start(RuntimeOptions.once(parent.dir, new Properties()))) {
+        try (ConnectorRuntime rt = ConnectorRuntime.start(RuntimeOptions.once(parent.dir, parent.overrides()))) {
             var out = spec.commandLine().getOut();
             if (list || (!all && ids.isEmpty())) {
                 List<DeadLetters.Entry> entries = rt.deadLetters().list(!all);

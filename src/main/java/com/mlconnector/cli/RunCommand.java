@@ -16,11 +16,11 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        return runIn(parent.dir);
+        return runIn(parent.dir, parent.overrides());
     }
 
-    int runIn(Path dir) throws InterruptedException {
-        ConnectorRuntime rt = ConnectorRuntime.start(RuntimeOptions.service(dir));
+    int runIn(Path dir, java.util.Properties overrides) throws InterruptedException {
+        ConnectorRuntime rt = ConnectorRuntime.start(new RuntimeOptions(dir, overrides, true, null, null));
         Runtime.getRuntime().addShutdownHook(new Thread(rt::close, "shutdown"));
         rt.awaitShutdown();
         return 0;

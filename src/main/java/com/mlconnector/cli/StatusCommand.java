@@ -27,7 +27,7 @@ final class StatusCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        try (ConnectorRuntime rt = ConnectorRuntime.start(RuntimeOptions.once(parent.dir, new Properties()))) {
+        try (ConnectorRuntime rt = ConnectorRuntime.start(RuntimeOptions.once(parent.dir, parent.overrides()))) {
             List<StatusReport.Line> lines = new java.util.ArrayList<>(
                     StatusReport.of(rt.landing().dataSource(), rt.mappings().all(), RunLedger.DESTINATION));
             if (rt.powerBiSettings().enabled) {

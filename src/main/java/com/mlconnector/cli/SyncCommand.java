@@ -32,7 +32,7 @@ final class SyncCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        try (ConnectorRuntime rt = ConnectorRuntime.start(RuntimeOptions.once(parent.dir, new Properties()))) {
+        try (ConnectorRuntime rt = ConnectorRuntime.start(RuntimeOptions.once(parent.dir, parent.overrides()))) {
             List<String> names;
             try {
                 names = entities.isEmpty()

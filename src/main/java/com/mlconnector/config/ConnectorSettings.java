@@ -30,6 +30,8 @@ public final class ConnectorSettings {
     public final int batchSize;
     /** How long a run waits for another run of the same table to end before giving up. */
     public final int tableWaitMinutes;
+    /** Dead letters of a lagging destination replayed at the end of each run of its table (0: none). */
+    public final int catchUpBatches;
     public final Duration requestTimeout;
     public final Duration firstRequestTimeout;
     public final String landingJdbcUrl;
@@ -74,6 +76,7 @@ public final class ConnectorSettings {
         this.dimensionDelimiter = or(p, "d365.dimension-delimiter", "-");
         this.batchSize = integer(p, "sync.batch-size", 10_000, 1, 10_000);
         this.tableWaitMinutes = integer(p, "sync.table-wait-minutes", 60, 1, 24 * 60);
+        this.catchUpBatches = integer(p, "sync.catch-up-batches", 10, 0, 1000);
         this.requestTimeout = Duration.ofSeconds(integer(p, "d365.request-timeout-seconds", 120, 1, 600));
         this.firstRequestTimeout = Duration.ofSeconds(integer(p, "d365.first-request-timeout-seconds", 300, 1, 900));
         this.landingJdbcUrl = or(p, "landing.jdbc-url", "jdbc:h2:file:./data/landing");

@@ -115,7 +115,15 @@ public final class DatabricksClient {
 
     private static boolean terminal(JsonNode s) {
         String state = s.path("status").path("state").asText();
-        return state.equals("SUCCEEDED") || state.equals("FAILED") || state.equals("CANCELED") || state.equals("CLOSED");
+        if (state.equals("PENDING") || state.equals("RUNNING")) {
+            return false;
+        }
+        if (state.equals("SUCCEEDED") || state.equals("FAILED") || state.equals("CANCELED") || state.equals("CLOSED")) {
+            return true;
+        }
+        // a state the API did not document when this was written: end with a clear error rather than poll for ever
+        throw new StatementFailedException("Databricks statement " + s.path("statement_id").asText() + " is in state '" + state
+                + "', which the connector does not know");
     }
 
     /** The warehouse refused or failed a statement; its message is the warehouse's. Not retried. */

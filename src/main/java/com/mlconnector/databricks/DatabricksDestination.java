@@ -29,6 +29,9 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class DatabricksDestination {
     public static final String DESTINATION = "databricks";
+    /** Jobs API run life-cycle states: still going, and ended. */
+    private static final Set<String> GOING = Set.of("QUEUED", "PENDING", "RUNNING", "TERMINATING", "BLOCKED", "WAITING_FOR_RETRY");
+    private static final Set<String> ENDED = Set.of("TERMINATED", "SKIPPED", "INTERNAL_ERROR");
     private static final Logger LOG = LoggerFactory.getLogger(DatabricksDestination.class);
 
     private final DatabricksSettings settings;
@@ -143,12 +146,30 @@ public final class DatabricksDestination {
         if (settings.followJob) {
             JsonNode run;
             long wait = 1000;
-            do {
+            Instant deadline = started.plusSeconds(settings.jobTimeoutSeconds);
+            String lifeCycle;
+            while (true) {
                 Thread.sleep(wait);
                 wait = Math.min(wait * 2, 30_000);
                 run = client.run(runId);
-            } while (!"TERMINATED".equals(run.path("state").path("life_cycle_state").asText())
-                    && !"INTERNAL_ERROR".equals(run.path("state").path("life_cycle_state").asText()));
+                lifeCycle = run.path("state").path("life_cycle_state").asText("");
+                if (ENDED.contains(lifeCycle)) {
+                    break;
+                }
+                if (!GOING.contains(lifeCycle)) {
+                    // a state this connector does not know: say so rather than poll it for ever
+                    state.note(sync.getRunId(), sync.getMapping().table(), DESTINATION, "JOB", 0, "FAILED",
+                            outcome + ", in a state the connector does not know: " + lifeCycle, started);
+                    throw new IllegalStateException("Databricks " + outcome + " is in life_cycle_state '" + lifeCycle
+                            + "', which the connector does not know; stopped following it");
+                }
+                if (Instant.now().isAfter(deadline)) {
+                    state.note(sync.getRunId(), sync.getMapping().table(), DESTINATION, "JOB", 0, "FAILED",
+                            outcome + ", still " + lifeCycle + " after " + settings.jobTimeoutSeconds + " s", started);
+                    throw new IllegalStateException("Databricks " + outcome + " did not end within " + settings.jobTimeoutSeconds
+                            + " s (databricks.job-timeout-seconds); it is left running");
+                }
+            }
             String result = run.path("state").path("result_state").asText("UNKNOWN");
             outcome += ", ended " + result;
             if (!"SUCCESS".equals(result)) {

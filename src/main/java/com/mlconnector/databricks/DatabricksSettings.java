@@ -22,6 +22,8 @@ public final class DatabricksSettings {
     public final String schema;
     public final Long jobId;
     public final boolean followJob;
+    /** How long a followed Job run may take before the sync stops waiting for it. */
+    public final int jobTimeoutSeconds;
     /** null: every mapped table. */
     public final List<String> tables;
     public final boolean softDelete;
@@ -47,6 +49,7 @@ public final class DatabricksSettings {
             throw new ConfigException("databricks.job-id must be a number, got '" + job + "'");
         }
         this.followJob = bool(p, "databricks.follow-job", false);
+        this.jobTimeoutSeconds = integer(p, "databricks.job-timeout-seconds", 3600, 1, 7 * 86_400);
         String t = trim(p.apply("databricks.tables"));
         this.tables = t == null ? null : Arrays.stream(t.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
         String deletes = or(p, "databricks.deletes", "delete");

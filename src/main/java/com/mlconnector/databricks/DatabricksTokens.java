@@ -65,10 +65,10 @@ public final class DatabricksTokens implements TokenSource {
 
     private void acquire() {
         try {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(endpoint).timeout(Duration.ofSeconds(60))
+            HttpResponse<String> r = com.mlconnector.http.Deadlines.send(http, HttpRequest.newBuilder(endpoint).timeout(Duration.ofSeconds(60))
                     .header("Authorization", basic).header("Content-Type", "application/x-www-form-urlencoded")
                     .POST(HttpRequest.BodyPublishers.ofString("grant_type=client_credentials&scope=all-apis")).build(),
-                    HttpResponse.BodyHandlers.ofString());
+                    HttpResponse.BodyHandlers.ofString(), Duration.ofSeconds(60), "Databricks OAuth at " + endpoint.getHost());
             com.mlconnector.ops.ConnectorMetrics.httpStatus("Databricks OAuth", r.statusCode());
             if (r.statusCode() != 200) {
                 throw new IllegalStateException("Databricks refused a token for databricks.client-id (HTTP " + r.statusCode() + "): "

@@ -50,6 +50,9 @@ public final class EntraTokenProvider {
                     .instanceDiscovery(microsoftHost)
                     .validateAuthority(microsoftHost)
                     .sslSocketFactory(ssl.getSocketFactory())
+                    // every wait has a deadline: msal4j's own HTTP client waits forever by default
+                    .connectTimeoutForDefaultHttpClient((int) TOKEN_TIMEOUT.toMillis())
+                    .readTimeoutForDefaultHttpClient((int) TOKEN_TIMEOUT.toMillis())
                     .build();
         } catch (Exception e) {
             throw new IllegalArgumentException("entra.authority-host / d365.tenant-id do not form a valid authority: "
@@ -102,11 +105,21 @@ public final class EntraTokenProvider {
         return acquisitions.get();
     }
 
+    /** A token request's connect and read timeouts (and twice that for the whole call). */
+    static final Duration TOKEN_TIMEOUT = Duration.ofSeconds(30);
+
     private String acquire(String scope, boolean skipCache) {
         Instant asked = clock.instant();
         IAuthenticationResult result;
         try {
-            result = app.acquireToken(ClientCredentialParameters.builder(Set.of(scope)).skipCache(skipCache).build()).get();
+            var call = app.acquireToken(ClientCredentialParameters.builder(Set.of(scope)).skipCache(skipCache).build());
+            try {
+                result = call.get(TOKEN_TIMEOUT.multipliedBy(2).toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.TimeoutException e) {
+                call.cancel(true);
+                throw new TokenException("Entra ID did not answer a token request for client " + clientId + " within "
+                        + TOKEN_TIMEOUT.multipliedBy(2).toSeconds() + " s", new java.net.http.HttpTimeoutException("token request timed out"));
+            }
         } catch (ExecutionException e) {
             Throwable cause = e.getCause() == null ? e : e.getCause();
             String detail = cause instanceof MsalServiceException mse

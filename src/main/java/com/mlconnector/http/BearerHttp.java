@@ -56,21 +56,30 @@ public final class BearerHttp {
     public InputStream send(HttpRequest.Builder request) throws IOException, HttpOperationFailedException {
         HttpRequest plain = request.copy().build();
         requireOwnHost(plain.uri());
+        // the whole exchange, body included, has a deadline (the request's timeout, or the default)
+        Duration limit = plain.timeout().orElse(Deadlines.DEFAULT);
+        if (plain.timeout().isEmpty()) {
+            request.timeout(limit);
+        }
+        String what = service + " " + plain.method() + " " + plain.uri().getPath();
         String token = tokens.token();
+        long deadline = System.nanoTime() + limit.toNanos();
         HttpResponse<InputStream> response = exchange(request.copy(), token);
         com.mlconnector.ops.ConnectorMetrics.httpStatus(service, response.statusCode());
         if (response.statusCode() == 401) {
             response.body().close();
             LOG.info("{} answered 401 for {}: renewing the token and trying once more", service, plain.uri().getPath());
+            deadline = System.nanoTime() + limit.toNanos();
             response = exchange(request.copy(), tokens.renewAfterUnauthorized(token));
             com.mlconnector.ops.ConnectorMetrics.httpStatus(service, response.statusCode());
         }
         int status = response.statusCode();
+        InputStream bodyStream = Deadlines.bodyWithin(response.body(), deadline, what, limit);
         if (status >= 200 && status < 300) {
-            return response.body();
+            return bodyStream;
         }
         String body;
-        try (InputStream in = response.body()) {
+        try (InputStream in = bodyStream) {
             body = new String(in.readNBytes(4096), StandardCharsets.UTF_8);
         }
         throw failure(plain.uri(), status, response.headers(), body);

@@ -51,6 +51,15 @@ public final class LandingDatabase implements AutoCloseable {
         }
     }
 
+    /** Rows a landed table holds. */
+    public long count(String table) throws java.sql.SQLException {
+        try (java.sql.Connection c = dataSource().getConnection(); java.sql.Statement st = c.createStatement();
+             java.sql.ResultSet rs = st.executeQuery("SELECT COUNT(*) FROM " + LandingDialect.quote(table))) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
     public DataSource dataSource() {
         return dataSource;
     }

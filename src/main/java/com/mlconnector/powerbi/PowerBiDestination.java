@@ -125,6 +125,7 @@ public final class PowerBiDestination {
         }
         Batch send = fresh.size() == b.size() ? b : b.only(fresh.stream().mapToInt(Integer::intValue).toArray());
         String ds = dataset();
+        checkCap(m, held(m.table()), send.size()); // before anything is marked or posted
         state.markPending(send.id(), m.table(), DESTINATION);
         int truncated;
         try {
@@ -163,6 +164,7 @@ public final class PowerBiDestination {
     private void replace(String runId, EntityMapping m, DestinationRun d) throws Exception {
         Instant started = Instant.now();
         String ds = dataset();
+        checkCap(m, 0, landing.count(m.table())); // a replace that cannot fit must not empty the table first
         String marker = "replace-" + runId + "-" + m.table();
         state.markPending(marker, m.table(), DESTINATION);
         client.deleteRows(ds, m.table());
@@ -206,19 +208,47 @@ public final class PowerBiDestination {
                 RunLedger.formatDuration(Duration.between(started, Instant.now())));
     }
 
+    /** Rows the Power BI table holds, as far as the connector knows (what it confirmed there). */
+    private long held(String table) {
+        return tableRows.computeIfAbsent(table, t -> {
+            try {
+                return state.count(t, DESTINATION);
+            } catch (java.sql.SQLException e) {
+                return 0L;
+            }
+        });
+    }
+
+    /**
+     * A push table without a retention policy holds at most 5,000,000 rows (powerbi.max-table-rows): rows that would
+     * pass that are refused here, before anything is posted, with what to do instead. (basicFIFO tables keep the newest
+     * 200,000 rows and drop older ones: nothing to refuse.)
+     */
+    private void checkCap(EntityMapping m, long held, long adding) {
+        if (!"None".equals(settings.retention) || held + adding <= settings.maxTableRows) {
+            return;
+        }
+        throw new PowerBiRowCapException(String.format("Power BI table %s would hold %,d rows (%,d now, %,d to add), more than the "
+                + "%,d a push table without a retention policy can hold (powerbi.max-table-rows); nothing was posted. Choose one: "
+                + "powerbi.retention-policy=basicFIFO (keeps the newest 200,000 rows), a narrower mapping for %s (fewer rows), "
+                + "or leave %s out of powerbi.tables and let a Power BI model refresh from the landing database "
+                + "(powerbi.refresh-dataset-id)", m.table(), held + adding, held, adding, settings.maxTableRows, m.table(), m.table()));
+    }
+
+    /** Rows past what a Power BI push table can hold: not retried (it needs a decision, not time). */
+    public static final class PowerBiRowCapException extends RuntimeException {
+        PowerBiRowCapException(String message) {
+            super(message);
+        }
+    }
+
     /** Posts rows in requests of at most powerbi.rows-per-post, each waiting for the pacer. */
     private int post(String ds, EntityMapping m, List<Object[]> rows) throws Exception {
         int truncated = 0;
         for (int from = 0; from < rows.size(); from += settings.rowsPerPost) {
             List<Object[]> part = rows.subList(from, Math.min(rows.size(), from + settings.rowsPerPost));
             PowerBiRows.Body body = PowerBiRows.body(m, part);
-            long held = tableRows.computeIfAbsent(m.table(), t -> {
-                try {
-                    return state.count(t, DESTINATION);
-                } catch (java.sql.SQLException e) {
-                    return 0L;
-                }
-            });
+            long held = held(m.table());
             PushPacer.Permit permit = pacer.acquire(m.table(), part.size(), held);
             try {
                 client.postRows(ds, m.table(), body.json());

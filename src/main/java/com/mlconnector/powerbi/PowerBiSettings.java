@@ -40,6 +40,8 @@ public final class PowerBiSettings {
     public final int postsPerMinute;
     public final long rowsPerHour;
     public final long largeTableRows;
+    /** Rows a push table may hold without a retention policy (Power BI's 5,000,000; lower it, never raise it). */
+    public final long maxTableRows;
     public final int postsPerHourLargeTable;
     public final String refreshDatasetId;
     public final int refreshTimeoutSeconds;
@@ -78,6 +80,7 @@ public final class PowerBiSettings {
         this.postsPerMinute = integer(p, "powerbi.posts-per-minute", 120, 1, 120);
         this.rowsPerHour = integer(p, "powerbi.rows-per-hour", 1_000_000, 1, 1_000_000);
         this.largeTableRows = integer(p, "powerbi.large-table-rows", 250_000, 1, 5_000_000);
+        this.maxTableRows = integer(p, "powerbi.max-table-rows", 5_000_000, 1, 5_000_000);
         this.postsPerHourLargeTable = integer(p, "powerbi.posts-per-hour-large-table", 120, 1, 120);
         this.refreshDatasetId = trim(p.apply("powerbi.refresh-dataset-id"));
         this.refreshTimeoutSeconds = integer(p, "powerbi.refresh-timeout-seconds", 1800, 1, 86_400);

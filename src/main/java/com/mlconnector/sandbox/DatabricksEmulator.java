@@ -83,6 +83,13 @@ public final class DatabricksEmulator extends EmulatorServer {
         this.statementDelayMillis = ms;
     }
 
+    private volatile boolean stopped;
+
+    /** As a stopped warehouse: every statement FAILS (true) until started again (false). */
+    public void stopWarehouse(boolean stop) {
+        stopped = stop;
+    }
+
     public void throttleNext(int n) {
         forced429.set(n);
     }
@@ -110,6 +117,13 @@ public final class DatabricksEmulator extends EmulatorServer {
         for (int n : nth) {
             throttledSubmissions.add(base + n);
         }
+    }
+
+    private volatile List<String> jobStates;
+
+    /** The life-cycle states job runs report, one per poll (the last one repeats); null: RUNNING, then TERMINATED. */
+    public void scriptJobStates(String... states) {
+        jobStates = states.length == 0 ? null : List.of(states);
     }
 
     /** Every statement submission so far, in order. */
@@ -188,8 +202,10 @@ public final class DatabricksEmulator extends EmulatorServer {
             } else {
                 int polls = run.path("polls").asInt() + 1;
                 run.put("polls", polls);
-                run.with("state").put("life_cycle_state", polls >= 2 ? "TERMINATED" : "RUNNING");
-                if (polls >= 2) {
+                List<String> script = jobStates;
+                String lifeCycle = script != null ? script.get(Math.min(polls, script.size()) - 1) : polls >= 2 ? "TERMINATED" : "RUNNING";
+                run.with("state").put("life_cycle_state", lifeCycle);
+                if (lifeCycle.equals("TERMINATED")) {
                     run.with("state").put("result_state", "SUCCESS");
                 }
                 send(ex, 200, "application/json", run.toString());
@@ -272,6 +288,9 @@ public final class DatabricksEmulator extends EmulatorServer {
             for (JsonNode p : parameters) {
                 params.add(new DatabricksWarehouse.Param(p.path("name").asText(), p.path("type").asText("STRING"),
                         !p.has("value") || p.path("value").isNull() ? null : p.path("value").asText()));
+            }
+            if (stopped) {
+                throw new IllegalStateException("[WAREHOUSE_STOPPED] the SQL warehouse " + warehouseId + " is stopped");
             }
             List<List<String>> rows = engine.execute(text, params);
             if (!rows.isEmpty()) {

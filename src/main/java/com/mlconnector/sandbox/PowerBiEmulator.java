@@ -120,6 +120,13 @@ public final class PowerBiEmulator extends EmulatorServer {
     public long rateLimited() { return rateLimited.get(); }
     public long rowPosts() { return rowPosts.get(); }
     public void throttleNext(int n) { forced429.set(n); }
+    private volatile boolean throttleEachStepOnce;
+    private final java.util.Set<String> throttledSteps = ConcurrentHashMap.newKeySet();
+    /** Answers the first request of every kind (method and resource: list datasets, delete rows, post rows, …) with 429. */
+    public void throttleEachStepOnce(boolean on) {
+        throttledSteps.clear();
+        throttleEachStepOnce = on;
+    }
     /** Every accepted POST rows request: when (sandbox time) and how many rows. */
     public List<Object[]> postLog() {
         synchronized (postLog) {
@@ -169,6 +176,10 @@ public final class PowerBiEmulator extends EmulatorServer {
             return;
         }
         String method = ex.getRequestMethod();
+        if (throttleEachStepOnce && throttledSteps.add(method + " " + path)) {
+            tooMany(ex, Duration.ofSeconds(1), "Throttled (injected, first " + method + " of this resource)");
+            return;
+        }
         if (seg.length == 2 && seg[1].equals("datasets")) {
             if (method.equals("GET")) {
                 ArrayNode list = JSON.createArrayNode();

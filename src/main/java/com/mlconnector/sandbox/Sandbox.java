@@ -101,7 +101,8 @@ public final class Sandbox implements AutoCloseable {
                 WORKSPACE, clock, new PowerBiEmulator.Limits(pb.rowsPerPost(),
                 Integer.parseInt(or(setting, "sandbox.powerbi.posts-per-minute", String.valueOf(pb.postsPerMinute()))),
                 Long.parseLong(or(setting, "sandbox.powerbi.rows-per-hour", String.valueOf(pb.rowsPerHour()))),
-                pb.postsPerHourLargeTable(), pb.largeTableRows(), pb.pendingPosts(), pb.fifoRows(), pb.maxRowsNoRetention()),
+                pb.postsPerHourLargeTable(), pb.largeTableRows(), pb.pendingPosts(), pb.fifoRows(),
+                Long.parseLong(or(setting, "sandbox.powerbi.max-rows", String.valueOf(pb.maxRowsNoRetention())))),
                 Boolean.parseBoolean(or(setting, "sandbox.powerbi.keep-rows", "true")));
         entra.registerAudience(PowerBiEmulator.AUDIENCE);
         DatabricksEmulator databricks = new DatabricksEmulator(Integer.parseInt(or(setting, "sandbox.databricks.port", "0")),

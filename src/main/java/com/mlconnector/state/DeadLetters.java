@@ -71,6 +71,39 @@ public final class DeadLetters {
         return out;
     }
 
+    /**
+     * Batch ids of a table's dead letters for one destination still waiting, oldest first, made before an instant (so a
+     * run's own dead letters are left to a later one).
+     */
+    public List<String> waiting(String table, String destination, Instant before, int limit) throws SQLException {
+        List<String> out = new ArrayList<>();
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "SELECT batch_id FROM dead_letter WHERE target_table = ? AND destination = ? AND replayed_at IS NULL "
+                        + "AND created_at < ? ORDER BY created_at, batch_id")) {
+            ps.setString(1, table);
+            ps.setString(2, destination);
+            ps.setTimestamp(3, Timestamp.from(before));
+            ps.setMaxRows(limit);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(rs.getString(1));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Marks every waiting dead letter of a table for one destination replayed (a Power BI table made whole covers them all). */
+    public int markAllReplayed(String table, String destination) throws SQLException {
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "UPDATE dead_letter SET replayed_at = ? WHERE target_table = ? AND destination = ? AND replayed_at IS NULL")) {
+            ps.setTimestamp(1, Timestamp.from(Instant.now()));
+            ps.setString(2, table);
+            ps.setString(3, destination);
+            return ps.executeUpdate();
+        }
+    }
+
     /** The batch as it was, rows typed again from its mapping. */
     public Batch load(String batchId, Mappings mappings) throws SQLException, IOException {
         try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(

@@ -141,12 +141,15 @@ public final class DeliveryState {
 
     /** Marks a batch as on its way to a destination that is not idempotent (see V3__pending_delivery.sql). */
     public void markPending(String batchId, String table, String destination) throws SQLException {
+        // idempotent: a retried step marks the same batch again (a replace retried after a 429 did, and failed on the key)
         try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(
-                "INSERT INTO pending_delivery (batch_id, target_table, destination, since) VALUES (?, ?, ?, ?)")) {
+                "INSERT INTO pending_delivery (batch_id, target_table, destination, since) SELECT ?, ?, ?, ? "
+                        + "WHERE NOT EXISTS (SELECT 1 FROM pending_delivery WHERE batch_id = ?)")) {
             ps.setString(1, batchId);
             ps.setString(2, table);
             ps.setString(3, destination);
             ps.setTimestamp(4, Timestamp.from(Instant.now()));
+            ps.setString(5, batchId);
             ps.executeUpdate();
         }
     }
@@ -165,6 +168,19 @@ public final class DeliveryState {
     }
 
     /** How many keys the destination holds for the table. */
+    /** Dead letters of a table waiting for a destination (not replayed yet). */
+    public int deadLettersWaiting(String table, String destination) throws SQLException {
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "SELECT COUNT(*) FROM dead_letter WHERE target_table = ? AND destination = ? AND replayed_at IS NULL")) {
+            ps.setString(1, table);
+            ps.setString(2, destination);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getInt(1);
+            }
+        }
+    }
+
     public long count(String table, String destination) throws SQLException {
         return rowsFor("delivered_key", table, destination);
     }

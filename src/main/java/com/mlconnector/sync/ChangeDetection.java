@@ -38,16 +38,26 @@ public final class ChangeDetection {
     public String plan(EntitySync sync) throws SQLException {
         EntityMapping m = sync.getMapping();
         ChangePolicy p = m.change();
-        // first where the read must start: where the destination furthest behind needs it
+        // first where the read must start: where the destination furthest behind needs it; but a destination whose
+        // earlier batches wait as dead letters (it keeps failing: Power BI past its row cap, a stopped warehouse) does
+        // not drag every read back to its old watermark: it catches up through those dead letters (CatchUp, at the
+        // end of the run), and the read starts where the destinations that keep up need it
         Map<String, Long> marks = new java.util.LinkedHashMap<>();
+        Map<String, Integer> lagging = new java.util.LinkedHashMap<>();
+        for (String d : destinations.keySet()) {
+            if (destinations.get(d).test(m)) {
+                marks.put(d, p.strategy() == ChangePolicy.Strategy.SNAPSHOT ? null : state.watermark(m.table(), d));
+                lagging.put(d, p.strategy() == ChangePolicy.Strategy.SNAPSHOT ? 0 : state.deadLettersWaiting(m.table(), d));
+            }
+        }
+        boolean anyKeepsUp = lagging.values().stream().anyMatch(n -> n == 0);
         Long from = null;
         boolean full = false;
-        for (String d : destinations.keySet()) {
-            if (!destinations.get(d).test(m)) {
+        for (Map.Entry<String, Long> e : marks.entrySet()) {
+            if (anyKeepsUp && lagging.get(e.getKey()) > 0) {
                 continue;
             }
-            Long mark = p.strategy() == ChangePolicy.Strategy.SNAPSHOT ? null : state.watermark(m.table(), d);
-            marks.put(d, mark);
+            Long mark = e.getValue();
             Long min = switch (p.strategy()) {
                 case SNAPSHOT -> null;
                 case GROWING_KEY -> mark == null ? null : mark - p.overlap();
@@ -63,7 +73,9 @@ public final class ChangeDetection {
         Long scope = full ? null : from;
         for (Map.Entry<String, Long> e : marks.entrySet()) {
             Map<String, Long> known = state.known(m.table(), e.getKey(), scope);
-            sync.addDestination(new DestinationRun(e.getKey(), known, p.tellsDeletes(), e.getValue()));
+            DestinationRun run = new DestinationRun(e.getKey(), known, p.tellsDeletes(), e.getValue());
+            run.lagging = anyKeepsUp ? lagging.get(e.getKey()) : 0;
+            sync.addDestination(run);
         }
         if (full || from == null) {
             return null;

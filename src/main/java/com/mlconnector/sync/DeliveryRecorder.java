@@ -87,7 +87,11 @@ public final class DeliveryRecorder {
         com.mlconnector.ops.ConnectorMetrics.deadLetter(b.mapping().table(), destination);
         EntitySync sync = exchange.getProperty(RunLedger.SYNC, EntitySync.class);
         if (sync != null) {
-            sync.destination(destination).deadBatches++;
+            DestinationRun d = sync.destination(destination);
+            d.deadBatches++;
+            if (d.firstDeadReason == null) {
+                d.firstDeadReason = reason;
+            }
         }
         LOG.error("run={} entity={} destination={} batch={} rows={} DEAD-LETTERED after {} attempts: {} "
                         + "(kept whole; `replay` re-delivers it)", b.runId(), b.mapping().entitySet(), destination, b.id(),

@@ -14,6 +14,10 @@ public final class DestinationRun {
     long unchanged;
     long deleted;
     int deadBatches;
+    /** Dead letters of earlier runs wait for this destination: the read did not start where it would need. */
+    int lagging;
+    /** Why the first batch of this run was dead-lettered here (the run ledger and `status` show it). */
+    String firstDeadReason;
     /** A targeted read: what the destination holds is looked up for each batch's keys. */
     boolean lookUpPerBatch;
     private boolean replace;
@@ -30,6 +34,8 @@ public final class DestinationRun {
     public long unchanged() { return unchanged; }
     public long deleted() { return deleted; }
     public int deadBatches() { return deadBatches; }
+    /** Dead letters of earlier runs waiting for this destination (0: it is not lagging). */
+    public int lagging() { return lagging; }
     public Map<String, Long> known() { return known; }
 
     /** The destination's table must be replaced at the end of the run (it cannot be corrected in place). */

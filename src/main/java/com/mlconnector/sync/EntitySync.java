@@ -54,6 +54,20 @@ public final class EntitySync {
 
     void onEnd(Runnable r) { this.onEnd = r; }
 
+    /** Gives what ends the run (the table's release) to the run that takes this one's place; this one keeps nothing. */
+    Runnable handOverOnEnd() {
+        Runnable r = onEnd;
+        onEnd = () -> { };
+        return r;
+    }
+
+    private boolean recorded;
+
+    /** The run has its row in the run ledger. */
+    void recorded() { recorded = true; }
+
+    boolean isRecorded() { return recorded; }
+
     /** The run is over (its table may be run again). */
     void ended() { onEnd.run(); }
 

@@ -65,13 +65,26 @@ public final class RunLedger {
         }
     }
 
-    /** Starts a run of the entity named in the header {@code entity}. */
+    /**
+     * Starts a run of the entity named in the header {@code entity}. Idempotent per exchange: when the error handler
+     * repeats it (a transient database error), the repeat keeps the run id and the table this exchange already holds,
+     * instead of waiting for its own hold, and a run already recorded is not started twice.
+     */
     public void begin(Exchange exchange) throws SQLException {
         EntityMapping m = mappings.get(exchange.getMessage().getHeader("entity", String.class));
         String trigger = exchange.getMessage().getHeader("trigger", "schedule", String.class);
-        String runId = UUID.randomUUID().toString();
+        EntitySync earlier = exchange.getProperty(SYNC, EntitySync.class);
+        if (earlier != null && earlier.isRecorded()) {
+            return;
+        }
+        String runId = earlier != null ? earlier.getRunId() : UUID.randomUUID().toString();
         EntitySync sync = new EntitySync(runId, m, settings.batchSize);
-        holdTable(exchange, m, sync);
+        if (earlier != null) {
+            sync.onEnd(earlier.handOverOnEnd()); // the table is held already: by this very exchange
+        } else {
+            holdTable(exchange, m, sync);
+        }
+        exchange.setProperty(SYNC, sync);
         TargetedRead targeted = exchange.getMessage().getHeader(TARGETED_READ, TargetedRead.class);
         String since;
         if (targeted != null) {
@@ -85,7 +98,6 @@ public final class RunLedger {
             sync.startAt(ODataQueries.firstPage(fno.serviceRoot(), m, settings.crossCompany, settings.legalEntities, since,
                     m.change().strategy() == ChangePolicy.Strategy.GROWING_KEY ? m.change().column() : null));
         }
-        exchange.setProperty(SYNC, sync);
         try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(
                 "INSERT INTO connector_run (run_id, entity, target_table, destination, trigger_kind, status, started_at) "
                         + "VALUES (?, ?, ?, ?, ?, 'RUNNING', ?)")) {
@@ -97,6 +109,7 @@ public final class RunLedger {
             ps.setTimestamp(6, Timestamp.from(sync.getStarted()));
             ps.executeUpdate();
         }
+        sync.recorded();
         if (targeted != null) {
             LOG.info("run={} entity={} started ({}): read of the records {} event(s) point to, where {}", runId, m.entitySet(),
                     trigger, targeted.eventIds().size(), since.length() > 300 ? since.substring(0, 300) + "…" : since);
@@ -176,7 +189,13 @@ public final class RunLedger {
                 sync.getRowsRead(), landing.unchanged, sync.getRowsWritten(), landing.deleted, sync.getBatches(),
                 sync.getPages(), formatDuration(sync.elapsed()));
         if (dead > 0) {
-            finish(sync, "PARTIAL", dead + " batch(es) dead-lettered; see `replay --list`");
+            StringBuilder why = new StringBuilder(dead + " batch(es) dead-lettered; see `replay --list`");
+            for (DestinationRun d : sync.destinations()) {
+                if (d.firstDeadReason != null) {
+                    why.append("; ").append(d.destination).append(": ").append(d.firstDeadReason);
+                }
+            }
+            finish(sync, "PARTIAL", why.toString());
             sync.markFailed();
             LOG.error("run={} entity={} PARTIAL: {}; {} batch(es) dead-lettered", sync.getRunId(), sync.getEntity(), summary, dead);
             throw new DeadLetteredException(sync.getEntity() + ": " + dead + " batch(es) dead-lettered; replay them with `replay`");

@@ -130,7 +130,8 @@ public final class TableauSession implements TokenSource, AutoCloseable {
             HttpRequest request = HttpRequest.newBuilder(URI.create(settings.apiBase() + "auth/signout"))
                     .timeout(Duration.ofSeconds(10)).header("X-Tableau-Auth", current.token())
                     .POST(HttpRequest.BodyPublishers.noBody()).build();
-            http.send(request, HttpResponse.BodyHandlers.discarding());
+            com.mlconnector.http.Deadlines.send(http, request, HttpResponse.BodyHandlers.discarding(), Duration.ofSeconds(10),
+                    "Tableau sign-out");
         } catch (IOException e) {
             LOG.debug("Tableau sign-out: {}", e.toString());
         } catch (InterruptedException e) {
@@ -142,7 +143,8 @@ public final class TableauSession implements TokenSource, AutoCloseable {
 
     private HttpResponse<String> send(HttpRequest request) {
         try {
-            return http.send(request, HttpResponse.BodyHandlers.ofString());
+            return com.mlconnector.http.Deadlines.send(http, request, HttpResponse.BodyHandlers.ofString(),
+                    request.timeout().orElse(com.mlconnector.http.Deadlines.DEFAULT), "Tableau sign-in at " + settings.serverUrl);
         } catch (IOException e) {
             throw new UncheckedIOException("Tableau at " + settings.serverUrl + " did not answer the sign-in: " + e.getMessage(), e);
         } catch (InterruptedException e) {

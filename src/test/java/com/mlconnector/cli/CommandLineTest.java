@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
+import java.util.List;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -35,7 +36,7 @@ class CommandLineTest {
 
     private void properties(String extra) throws IOException {
         Files.writeString(dir.resolve("application.properties"), String.join("\n",
-                "landing.jdbc-url=jdbc:h2:file:" + dir.resolve("data/landing").toAbsolutePath(),
+                "sandbox.landing.jdbc-url=jdbc:h2:file:" + dir.resolve("data/landing").toAbsolutePath(),
                 "sandbox.fno.throttle-share=0",
                 "sandbox.fno.rows.GeneralJournalAccountEntryBiEntities=3000",
                 "retry.initial-backoff-ms=10", extra, ""));
@@ -159,6 +160,30 @@ class CommandLineTest {
                         + "GeneralJournalAccountEntries")
                 .contains("this tenant publishes GeneralJournalAccountEntryBiEntities instead (mappings/gl-entries.yaml): "
                         + "set mapping.GLEntries=GeneralJournalAccountEntryBiEntities");
+    }
+
+    @Test
+    void withD365UrlLostTheSandboxNeverWritesIntoAConfiguredDatabase() throws Exception {
+        // an operator's configuration whose D365_URL did not arrive: a real landing database and live destinations
+        Path real = dir.resolve("real/landing");
+        String realUrl = "jdbc:h2:file:" + real.toAbsolutePath();
+        for (String live : List.of("landing.jdbc-url=" + realUrl, "powerbi.workspace-id=5a4d1b7e-0000-4000-8000-000000000001",
+                "databricks.host=https://adb-1.azuredatabricks.net", "tableau.server-url=https://tableau.example.com",
+                "events.secret=0123456789abcdef0123")) {
+            properties(live);
+            err.getBuffer().setLength(0);
+            assertThat(run("sync", "--once", "--entity", "Vendors")).as(live).isEqualTo(2);
+            String key = live.substring(0, live.indexOf('='));
+            assertThat(err.toString()).as(live).contains("d365.url is empty").contains(key).contains("--sandbox")
+                    .doesNotContain("0123456789abcdef0123");
+        }
+        assertThat(Files.exists(dir.resolve("real"))).as("nothing was written to the real database").isFalse();
+
+        // on purpose: --sandbox runs, into the sandbox's own database, never the configured one
+        properties("landing.jdbc-url=" + realUrl);
+        assertThat(run("sync", "--once", "--sandbox", "--entity", "Vendors")).isZero();
+        assertThat(landed("Vendors")).isEqualTo(600);
+        assertThat(Files.exists(dir.resolve("real"))).isFalse();
     }
 
     @Test

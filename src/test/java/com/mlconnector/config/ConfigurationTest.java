@@ -22,6 +22,8 @@ class ConfigurationTest {
     private static Properties real() {
         Properties p = TestConnector.defaults();
         p.setProperty("d365.url", "https://contoso.operations.dynamics.com");
+        p.remove("connector.sandbox"); // a real F&O
+        p.setProperty("landing.jdbc-url", p.getProperty("sandbox.landing.jdbc-url"));
         p.setProperty("d365.tenant-id", "t");
         p.setProperty("d365.client-id", "c");
         p.setProperty("d365.client-secret", "s");
@@ -100,6 +102,8 @@ class ConfigurationTest {
             // the sandbox is up; now point a second runtime at it with a wrong secret
             Properties wrong = TestConnector.defaults();
             wrong.setProperty("d365.url", rt.sandbox().fnoUrl());
+            wrong.remove("connector.sandbox"); // a real F&O (the sandbox's, reached as one)
+            wrong.setProperty("landing.jdbc-url", wrong.getProperty("sandbox.landing.jdbc-url"));
             wrong.setProperty("entra.authority-host", rt.sandbox().authorityHost());
             wrong.setProperty("d365.tenant-id", "sandbox-tenant");
             wrong.setProperty("d365.client-id", "sandbox-client");

@@ -112,6 +112,25 @@ class DatabricksDestinationTest {
     }
 
     @Test
+    void aFollowedJobRunHasADeadlineAndAStateNobodyKnowsEndsTheWait() throws Exception {
+        Properties p = databricks();
+        p.setProperty("databricks.follow-job", "true");
+        p.setProperty("databricks.job-timeout-seconds", "3");
+        try (ConnectorRuntime rt = TestConnector.start(p)) {
+            DatabricksEmulator db = rt.sandbox().databricks();
+            db.scriptJobStates("RUNNING"); // a job that never ends
+            assertThatThrownBy(() -> rt.syncNow("GLAccounts", "test")).hasStackTraceContaining("did not end within 3 s");
+            assertThat((String) TestConnector.runs(rt, "GLAccounts").get(0).get("ERROR_MESSAGE"))
+                    .contains("databricks.job-timeout-seconds");
+
+            db.scriptJobStates("PAUSED_FOR_SOMETHING_NEW");
+            rt.sandbox().update("MainAccounts", 1, Map.of("Name", "changed"));
+            assertThatThrownBy(() -> rt.syncNow("GLAccounts", "test")).hasStackTraceContaining("PAUSED_FOR_SOMETHING_NEW")
+                    .hasStackTraceContaining("does not know");
+        }
+    }
+
+    @Test
     void softDeletesFlagTheRowInsteadOfRemovingIt() throws Exception {
         Properties p = databricks();
         p.setProperty("databricks.deletes", "soft");
@@ -132,7 +151,7 @@ class DatabricksDestinationTest {
         Files.writeString(mappings.resolve("products.yaml"), products);
         Properties p = databricks();
         p.setProperty("connector.mappings-dir", mappings.toAbsolutePath().toString());
-        p.setProperty("landing.jdbc-url", "jdbc:h2:file:" + temp.resolve("landing").toAbsolutePath());
+        p.setProperty("sandbox.landing.jdbc-url", "jdbc:h2:file:" + temp.resolve("landing").toAbsolutePath());
         try (ConnectorRuntime rt = TestConnector.start(p)) {
             rt.syncNow("Products", "test");
             Files.writeString(mappings.resolve("products.yaml"), products.replace("columns:\n",
@@ -167,7 +186,7 @@ class DatabricksDestinationTest {
             assertThat(warehouse(rt, "SELECT COUNT(*) AS N FROM \"GLAccounts\"").get(0).get("N")).isEqualTo(150L);
         }
         p.setProperty("databricks.statement-timeout-seconds", "1");
-        p.setProperty("landing.jdbc-url", TestConnector.defaults().getProperty("landing.jdbc-url")); // a fresh state
+        p.setProperty("sandbox.landing.jdbc-url", TestConnector.defaults().getProperty("sandbox.landing.jdbc-url")); // a fresh state
         try (ConnectorRuntime rt = TestConnector.start(p)) {
             rt.sandbox().databricks().setStatementDelayMillis(3_000);
             assertThatThrownBy(() -> rt.syncNow("GLAccounts", "test")).isInstanceOf(RuntimeException.class);

@@ -161,7 +161,7 @@ class BusinessEventsTest {
     void eventsAcknowledgedBeforeAStopAreReadAfterTheRestart() throws Exception {
         String url = "jdbc:h2:file:" + temp.resolve("landing").toAbsolutePath();
         Properties first = events();
-        first.setProperty("landing.jdbc-url", url);
+        first.setProperty("sandbox.landing.jdbc-url", url);
         first.setProperty("events.coalesce-ms", "600000"); // the process stops before it reads anything
         String key;
         try (ConnectorRuntime rt = TestConnector.start(first)) {
@@ -172,7 +172,7 @@ class BusinessEventsTest {
             key = (String) rt.sandbox().value("PurchaseOrderHeadersV2", 5, "PurchaseOrderNumber");
         }
         Properties second = events();
-        second.setProperty("landing.jdbc-url", url);
+        second.setProperty("sandbox.landing.jdbc-url", url);
         second.setProperty("sandbox.fno.rows.PurchaseOrderHeadersV2", "6000");
         try (ConnectorRuntime rt = TestConnector.start(second)) {
             // a new sandbox: give it the same change F&O made before the stop (the event carries only the key)

@@ -198,6 +198,55 @@ class FnoContractTest {
     }
 
     @Test
+    @org.junit.jupiter.api.Timeout(value = 120, threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD)
+    void aPageThatStopsHalfWayIsDroppedAtItsDeadlineAndReadAgain() throws Exception {
+        // F&O answers the headers and the first half of a page, then goes silent: an HTTPS server of the test's own,
+        // since WireMock holds the headers back with a delayed body
+        String whole = page(null, product("P-1", "One"), product("P-2", "Two"));
+        java.util.concurrent.atomic.AtomicInteger pages = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.CountDownLatch stop = new java.util.concurrent.CountDownLatch(1);
+        javax.net.ssl.KeyManagerFactory keys = javax.net.ssl.KeyManagerFactory.getInstance(javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
+        keys.init(com.mlconnector.sandbox.SandboxTls.keyStore(), "sandbox".toCharArray());
+        javax.net.ssl.SSLContext tls = javax.net.ssl.SSLContext.getInstance("TLS");
+        tls.init(keys.getKeyManagers(), null, null);
+        com.sun.net.httpserver.HttpsServer stalling = com.sun.net.httpserver.HttpsServer.create(
+                new java.net.InetSocketAddress("127.0.0.1", 0), 8);
+        stalling.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(tls));
+        stalling.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
+        stalling.createContext("/data/", ex -> {
+            boolean metadata = ex.getRequestURI().getPath().endsWith("$metadata");
+            byte[] body = (metadata ? com.mlconnector.sandbox.Sandbox.referenceMetadata() : whole).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            ex.getResponseHeaders().set("Content-Type", metadata ? "application/xml" : "application/json");
+            ex.sendResponseHeaders(200, 0);
+            try (java.io.OutputStream out = ex.getResponseBody()) {
+                if (!metadata && pages.incrementAndGet() == 1) {
+                    out.write(body, 0, body.length / 2);
+                    out.flush();
+                    stop.await(); // silent until the test ends
+                } else {
+                    out.write(body);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        stalling.start();
+        Properties p = fno.settings();
+        p.setProperty("d365.url", "https://localhost:" + stalling.getAddress().getPort());
+        p.setProperty("d365.request-timeout-seconds", "3");
+        p.setProperty("d365.first-request-timeout-seconds", "3");
+        try (ConnectorRuntime rt = TestConnector.start(p)) {
+            rt.syncNow("Products", "test");
+            assertThat(TestConnector.count(rt, "Products")).isEqualTo(2);
+            assertThat(TestConnector.runs(rt, "Products").get(0)).containsEntry("STATUS", "SUCCEEDED");
+        } finally {
+            stop.countDown();
+            stalling.stop(0);
+        }
+        assertThat(pages.get()).as("the stalled page was dropped and asked for again").isEqualTo(2);
+    }
+
+    @Test
     void aRefusedRequestIsNotRetriedAndTheReasonIsRecorded() throws Exception {
         firstPage(aResponse().withStatus(400).withHeader("Content-Type", "application/json")
                 .withBody("{\"error\":{\"code\":\"\",\"message\":\"Could not find a property named 'ProductName'.\"}}"));

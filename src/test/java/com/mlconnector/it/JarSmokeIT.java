@@ -71,7 +71,7 @@ class JarSmokeIT {
     @Test
     void theJarSyncsOnceAndRunsAsAServiceWithItsEndpoints() throws Exception {
         workDir();
-        List<String> sandbox = List.of("-Dsandbox.fno.throttle-share=0", "-Dlanding.jdbc-url=jdbc:h2:file:" + dir.resolve("landing"));
+        List<String> sandbox = List.of("-Dsandbox.fno.throttle-share=0", "-Dsandbox.landing.jdbc-url=jdbc:h2:file:" + dir.resolve("landing"));
         Process once = start(sandbox, "sync", "--once", "--entity", "GLAccounts", "Vendors");
         assertThat(once.waitFor(180, TimeUnit.SECONDS)).isTrue();
         assertThat(once.exitValue()).as(Files.readString(dir.resolve("connector.log"))).isZero();
@@ -80,7 +80,7 @@ class JarSmokeIT {
         int management = freePort();
         List<String> service = new ArrayList<>(sandbox);
         service.addAll(List.of("-Dcamel.server.port=" + server, "-Dcamel.management.port=" + management,
-                "-Devents.secret=smoke-test-secret-0123456789"));
+                "-Devents.secret=smoke-test-secret-0123456789", "-Dconnector.sandbox=true")); // a secret of its own: the sandbox on purpose
         Process p = start(service, "run");
         try {
             HttpResponse<String> status = null;

@@ -62,7 +62,7 @@ class LandingDatabaseTest {
         Target t = target(kind);
         try (AutoCloseable cleanup = t.cleanup()) {
             Properties p = TestConnector.defaults();
-            p.setProperty("landing.jdbc-url", t.url());
+            p.setProperty("sandbox.landing.jdbc-url", t.url());
             p.setProperty("sandbox.fno.rows.GeneralJournalAccountEntryBiEntities", "12000");
             try (ConnectorRuntime rt = TestConnector.start(p)) {
                 assertThat(rt.landing().dialect()).isEqualTo(kind.equals("h2") ? LandingDialect.H2 : LandingDialect.POSTGRESQL);
@@ -105,7 +105,7 @@ class LandingDatabaseTest {
             String original = Files.readString(Path.of("mappings/vendors.yaml"));
             Files.writeString(vendors, original);
             Properties p = TestConnector.defaults();
-            p.setProperty("landing.jdbc-url", t.url());
+            p.setProperty("sandbox.landing.jdbc-url", t.url());
             p.setProperty("connector.mappings-dir", mappings.toAbsolutePath().toString());
             try (ConnectorRuntime rt = TestConnector.start(p)) {
                 rt.syncNow("Vendors", "test");

@@ -24,6 +24,47 @@ class PowerBiDestinationTest {
         return p;
     }
 
+    @Test
+    void aReplaceThrottledAtEveryStepIsRetriedAndLeavesTheWholeTable() throws Exception {
+        try (ConnectorRuntime rt = TestConnector.start(powerBi())) {
+            rt.syncNow("Vendors", "test"); // a replace table
+            rt.sandbox().update("VendorsV2", 5, Map.of("VendorOrganizationName", "changed in F&O"));
+            // the first request of each kind (datasets, delete rows, post rows) answers 429: every step is retried once
+            rt.sandbox().powerBi().throttleEachStepOnce(true);
+            rt.syncNow("Vendors", "test");
+            rt.sandbox().powerBi().throttleEachStepOnce(false);
+            assertThat(table(rt, "Vendors").count()).isEqualTo(600);
+            assertThat(table(rt, "Vendors").rows()).filteredOn(r -> "changed in F&O".equals(r.get("VendorName"))).hasSize(1);
+            assertThat(TestConnector.runs(rt, "Vendors")).allSatisfy(r -> assertThat(r).containsEntry("STATUS", "SUCCEEDED"));
+            assertThat(TestConnector.query(rt, "SELECT * FROM pending_delivery")).as("no mark left: the table is not in doubt").isEmpty();
+        }
+    }
+
+    @Test
+    void rowsThatWouldPassAPushTablesRowCapAreStoppedBeforeItNamingTheAlternatives() throws Exception {
+        Properties p = powerBi(); // 25,000 GL entries: three batches
+        p.setProperty("powerbi.max-table-rows", "20000");
+        p.setProperty("sandbox.powerbi.max-rows", "20000"); // Power BI's 5,000,000, scaled down
+        try (ConnectorRuntime rt = TestConnector.start(p)) {
+            assertThatThrownBy(() -> rt.syncNow("GLEntries", "test")).hasStackTraceContaining("dead-lettered");
+            assertThat(table(rt, "GLEntries").count()).as("two batches fit, the third would not").isEqualTo(20_000);
+            assertThat(TestConnector.count(rt, "GLEntries")).as("the other destinations are not held back").isEqualTo(25_000);
+            String why = (String) TestConnector.runs(rt, "GLEntries").get(0).get("ERROR_MESSAGE");
+            assertThat(why).contains("powerbi: PowerBiRowCapException: Power BI table GLEntries would hold 25,000 rows")
+                    .contains("powerbi.max-table-rows").contains("basicFIFO").contains("narrower mapping").contains("landing database");
+            assertThat(rt.sandbox().powerBi().rateLimited()).isZero();
+
+            // a replace that could not fit does not empty the table first
+            Properties small = powerBi();
+            small.setProperty("powerbi.max-table-rows", "500");
+            try (ConnectorRuntime rt2 = TestConnector.start(small)) {
+                assertThatThrownBy(() -> rt2.syncNow("Vendors", "test")).hasStackTraceContaining("Vendors would hold 600 rows");
+                assertThat(rt2.sandbox().powerBi().dataset("ml-connector").table("Vendors").count()).isZero();
+                assertThat(TestConnector.count(rt2, "Vendors")).isEqualTo(600);
+            }
+        }
+    }
+
     private static PowerBiEmulator.Table table(ConnectorRuntime rt, String name) {
         return rt.sandbox().powerBi().dataset("ml-connector").table(name);
     }
@@ -110,7 +151,7 @@ class PowerBiDestinationTest {
             rt.syncNow("GLEntries", "test");
         }
         // as if the process had died between a POST and its confirmation: the mark stays behind
-        p.setProperty("landing.jdbc-url", p.getProperty("landing.jdbc-url"));
+        p.setProperty("sandbox.landing.jdbc-url", p.getProperty("sandbox.landing.jdbc-url"));
         try (ConnectorRuntime rt = TestConnector.start(p)) {
             new com.mlconnector.state.DeliveryState(rt.landing().dataSource(), rt.landing().dialect())
                     .markPending("crashed-batch", "GLEntries", "powerbi");

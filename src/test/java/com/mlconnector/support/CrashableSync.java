@@ -13,7 +13,7 @@ public final class CrashableSync {
 
     public static Properties settings(String landingUrl) {
         Properties p = new Properties();
-        p.setProperty("landing.jdbc-url", landingUrl);
+        p.setProperty("sandbox.landing.jdbc-url", landingUrl);
         p.setProperty("sandbox.fno.throttle-share", "0");
         p.setProperty("sandbox.fno.rows.GeneralJournalAccountEntryBiEntities", "30000");
         p.setProperty("sandbox.fno.page-size", "1000");

@@ -57,6 +57,8 @@ public final class FakeFno implements AutoCloseable {
     public Properties settings() {
         Properties p = TestConnector.defaults();
         p.setProperty("d365.url", url());
+        p.remove("connector.sandbox"); // a real F&O
+        p.setProperty("landing.jdbc-url", p.getProperty("sandbox.landing.jdbc-url")); // a real F&O: the configured database
         p.setProperty("entra.authority-host", url());
         p.setProperty("d365.tenant-id", TENANT);
         p.setProperty("d365.client-id", CLIENT_ID);

@@ -22,7 +22,8 @@ public final class TestConnector {
     /** Defaults for tests: a private in-memory landing database, no random throttling, fast retries. */
     public static Properties defaults() {
         Properties p = new Properties();
-        p.setProperty("landing.jdbc-url", "jdbc:h2:mem:" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1");
+        p.setProperty("connector.sandbox", "true"); // on purpose: tests may point destinations at emulated workspaces
+        p.setProperty("sandbox.landing.jdbc-url", "jdbc:h2:mem:" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1");
         p.setProperty("sandbox.fno.throttle-share", "0");
         p.setProperty("retry.initial-backoff-ms", "50");
         p.setProperty("retry.max-backoff-ms", "200");

@@ -313,7 +313,7 @@ class TableauDestinationTest {
         }
         try {
             Properties p = tableau();
-            p.setProperty("landing.jdbc-url", base + (base.contains("?") ? "&" : "?") + "currentSchema=" + schema);
+            p.setProperty("sandbox.landing.jdbc-url", base + (base.contains("?") ? "&" : "?") + "currentSchema=" + schema);
             try (ConnectorRuntime rt = TestConnector.start(p)) {
                 rt.sandbox().tableau().nextFinishCodes(DS, 1);
                 rt.syncNow("Vendors", "test");

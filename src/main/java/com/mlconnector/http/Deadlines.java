@@ -121,11 +121,15 @@ public final class Deadlines {
             }
         }
 
-        @Override
-        public int read() throws IOException {
+        private interface Read {
+            int run() throws IOException;
+        }
+
+        /** One read, ended by the deadline if it passes while the read waits. */
+        private int guarded(Read read) throws IOException {
             enter();
             try {
-                return super.read();
+                return read.run();
             } catch (IOException e) {
                 throw leave() ? timedOut() : e;
             } finally {
@@ -136,17 +140,13 @@ public final class Deadlines {
         }
 
         @Override
+        public int read() throws IOException {
+            return guarded(super::read);
+        }
+
+        @Override
         public int read(byte[] b, int off, int len) throws IOException {
-            enter();
-            try {
-                return super.read(b, off, len);
-            } catch (IOException e) {
-                throw leave() ? timedOut() : e;
-            } finally {
-                if (leave()) {
-                    throw timedOut();
-                }
-            }
+            return guarded(() -> super.read(b, off, len));
         }
 
         @Override

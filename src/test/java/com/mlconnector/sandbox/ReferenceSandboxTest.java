@@ -53,12 +53,7 @@ class ReferenceSandboxTest {
         Map<String, String> settings = Map.of("sandbox.fno.throttle-share", "0", "sandbox.fno.rows.VendorInvoiceLines", "30");
         sandbox = Sandbox.start(settings::get);
         http = HttpClient.newBuilder().sslContext(ConnectorTls.context(SandboxTls.trustManager())).build();
-        String form = "grant_type=client_credentials&client_id=" + Sandbox.CLIENT_ID + "&client_secret=" + Sandbox.CLIENT_SECRET
-                + "&scope=" + URLEncoder.encode(sandbox.fnoUrl() + "/.default", StandardCharsets.UTF_8);
-        HttpResponse<String> t = http.send(HttpRequest.newBuilder(URI.create(sandbox.authorityHost() + "/" + Sandbox.TENANT
-                + "/oauth2/v2.0/token")).header("Content-Type", "application/x-www-form-urlencoded")
-                .POST(HttpRequest.BodyPublishers.ofString(form)).build(), HttpResponse.BodyHandlers.ofString());
-        token = JSON.readTree(t.body()).path("access_token").asText();
+        token = ownToken(sandbox);
     }
 
     @AfterAll

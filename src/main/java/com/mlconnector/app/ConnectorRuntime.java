@@ -428,6 +428,21 @@ public final class ConnectorRuntime implements AutoCloseable {
                 throw new ConfigException("schedule." + m.table() + " (" + cron + ") could not be scheduled: " + e.getMessage());
             }
             LOG.info("Scheduled {} with cron '{}'", m.entitySet(), cron);
+            String reconcile = ctx.getPropertiesComponent().resolveProperty("reconcile." + m.table()).orElse(m.reconcile());
+            if (reconcile == null || reconcile.isBlank() || reconcile.trim().equalsIgnoreCase("none")) {
+                continue;
+            }
+            Map<String, Object> full = new LinkedHashMap<>(params);
+            full.put("cron", reconcile.trim());
+            full.put("group", "reconcile");
+            full.put("trigger", "reconcile");
+            full.put("full", "true");
+            try {
+                ctx.addRouteFromTemplate("reconcile-" + m.table(), "scheduled-sync", full);
+            } catch (Exception e) {
+                throw new ConfigException("reconcile." + m.table() + " (" + reconcile + ") could not be scheduled: " + e.getMessage());
+            }
+            LOG.info("Reconcile of {} (a full read with deletes) scheduled with cron '{}'", m.entitySet(), reconcile.trim());
         }
     }
 
@@ -441,10 +456,15 @@ public final class ConnectorRuntime implements AutoCloseable {
      * a refresh (the caller refreshes them once at the end: {@code sync --once} of many tables).
      */
     public void syncNow(String entity, String trigger, boolean deferTableau) {
+        syncNow(entity, trigger, deferTableau, false);
+    }
+
+    /** Runs one entity now; with {@code full}, a reconcile: read whole, inserts, updates and deletes to every destination. */
+    public void syncNow(String entity, String trigger, boolean deferTableau, boolean full) {
         ProducerTemplate pt = main.getCamelContext().createProducerTemplate();
         try {
             pt.requestBodyAndHeaders("direct:sync-entity", null, Map.of("entity", entity, "trigger", trigger,
-                    TableauDestination.DEFER, deferTableau));
+                    TableauDestination.DEFER, deferTableau, RunLedger.FULL_READ, full));
         } finally {
             try {
                 pt.stop();

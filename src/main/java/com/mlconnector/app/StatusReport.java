@@ -101,6 +101,25 @@ public final class StatusReport {
         return sb.toString();
     }
 
+    /** The last reconcile of each table and destination: when, and what it corrected ("" when none ran). */
+    public static String reconciles(DataSource db) throws SQLException {
+        StringBuilder sb = new StringBuilder();
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "SELECT target_table, destination, finished_at, answer FROM batch_audit a WHERE kind = 'RECONCILE' AND finished_at = "
+                        + "(SELECT MAX(finished_at) FROM batch_audit b WHERE b.kind = 'RECONCILE' AND b.target_table = a.target_table "
+                        + "AND b.destination = a.destination) ORDER BY target_table, destination");
+             ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                if (sb.length() == 0) {
+                    sb.append("Last reconcile (sync --once --full): what the incremental runs had missed\n");
+                }
+                sb.append(String.format("  %-15s %-11s %-21s %s%n", rs.getString(1), rs.getString(2),
+                        rs.getTimestamp(3).toInstant().toString().replaceFirst("\\.\\d+Z$", "Z"), rs.getString(4)));
+            }
+        }
+        return sb.toString();
+    }
+
     private static String lag(Duration d) {
         long s = d.toSeconds();
         return s < 120 ? s + "s" : s < 7200 ? (s / 60) + "m" : (s / 3600) + "h";

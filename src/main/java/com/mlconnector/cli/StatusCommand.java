@@ -39,6 +39,7 @@ final class StatusCommand implements Callable<Integer> {
                         .filter(m -> rt.databricksSettings().takes(m.table())).toList(), "databricks"));
             }
             spec.commandLine().getOut().print(StatusReport.render(lines));
+            spec.commandLine().getOut().print(StatusReport.reconciles(rt.landing().dataSource()));
             List<TableauStatus.Line> extracts = rt.tableau().settings().enabled
                     ? TableauStatus.of(rt.landing().dataSource(), rt.tableau().settings()) : List.of();
             spec.commandLine().getOut().print(TableauStatus.render(extracts));

@@ -30,6 +30,10 @@ final class SyncCommand implements Callable<Integer> {
     @Option(names = "--entity", arity = "1..*", description = "Entity set or table name (default: all mapped).")
     List<String> entities = new ArrayList<>();
 
+    @Option(names = "--full", description = "Read every entity whole and make each destination equal to F&O: inserts, "
+            + "updates and deletes, whatever the mapping's change strategy (a reconcile).")
+    boolean full;
+
     @Override
     public Integer call() {
         try (ConnectorRuntime rt = ConnectorRuntime.start(RuntimeOptions.once(parent.dir, parent.overrides()))) {
@@ -46,7 +50,7 @@ final class SyncCommand implements Callable<Integer> {
             boolean defer = names.size() > 1;
             for (String name : names) {
                 try {
-                    rt.syncNow(name, "once", defer);
+                    rt.syncNow(name, full ? "reconcile" : "once", defer, full);
                 } catch (RuntimeException e) {
                     failed.add(name);
                 }

@@ -5,7 +5,8 @@ package com.mlconnector.mapping;
  *
  * @param strategy     see {@link Strategy}
  * @param column       growing-key: the growing numeric property (a RecId); date-window: the business date property
- * @param overlap      growing-key: how far below the watermark each read starts (the key-level dedupe absorbs it)
+ * @param overlap      growing-key: how far below the watermark each read starts (the key-level dedupe absorbs it);
+ *                     modified-since: the same in seconds (clocks and commits that land late)
  * @param lookBackDays date-window: how many days before the watermark date each read starts, to catch late edits
  */
 public record ChangePolicy(Strategy strategy, String column, long overlap, int lookBackDays) {
@@ -15,7 +16,12 @@ public record ChangePolicy(Strategy strategy, String column, long overlap, int l
         /** Documents with a business date: read from the watermark date minus a look-back window. */
         DATE_WINDOW,
         /** Master data: a full read compared with what was delivered; keys that vanished are deletes. */
-        SNAPSHOT
+        SNAPSHOT,
+        /**
+         * Entities that carry a modification time (the BI entities' SysModifiedDateTime): rows modified since the
+         * watermark minus an overlap, updates included. Deletes cannot be told (a reconcile finds them).
+         */
+        MODIFIED_SINCE
     }
 
     public static final ChangePolicy SNAPSHOT = new ChangePolicy(Strategy.SNAPSHOT, null, 0, 0);

@@ -79,6 +79,19 @@ public final class EntityMapping {
     /** Where it came from, as messages name it: {@code mappings/<file>}. */
     public String origin() { return file == null ? table + " mapping" : "mappings/" + file; }
 
+    private String reconcile;
+
+    /**
+     * Quartz cron of the scheduled reconcile (a full read that finds what the change strategy misses), or null for
+     * none (a snapshot reads everything on every run already).
+     */
+    public String reconcile() { return reconcile; }
+
+    EntityMapping reconcileOn(String cron) {
+        this.reconcile = cron;
+        return this;
+    }
+
     EntityMapping from(String fileName, boolean isAlternative) {
         this.file = fileName;
         this.alternative = isAlternative;

@@ -168,7 +168,22 @@ public final class MappingLoader {
         boolean companyScoped = keys.contains("dataAreaId");
         ChangePolicy change = change(root.path("change"), where, columns);
         boolean alternative = root.path("alternative").asBoolean(false);
-        return new EntityMapping(entity, table, keys, columns, companyScoped, schedule, change).from(where, alternative);
+        return new EntityMapping(entity, table, keys, columns, companyScoped, schedule, change).from(where, alternative)
+                .reconcileOn(reconcile(root, where, change));
+    }
+
+    /** Nightly (02:30) where the change strategy misses something; "none" switches it off. */
+    static final String DEFAULT_RECONCILE = "0 30 2 * * ?";
+
+    private static String reconcile(JsonNode root, String where, ChangePolicy change) {
+        String cron = root.path("reconcile").asText(change.tellsDeletes() ? "none" : DEFAULT_RECONCILE).trim();
+        if (cron.equalsIgnoreCase("none")) {
+            return null;
+        }
+        if (!CronExpression.isValidExpression(cron)) {
+            throw new MappingException(where + ": 'reconcile' is not a valid Quartz cron expression (or none): " + cron);
+        }
+        return cron;
     }
 
     private static ChangePolicy change(JsonNode node, String where, List<TargetColumn> columns) {
@@ -181,7 +196,8 @@ public final class MappingLoader {
         try {
             strategy = ChangePolicy.Strategy.valueOf(s);
         } catch (IllegalArgumentException e) {
-            throw new MappingException(at + ".strategy: use growing-key, date-window or snapshot (got '" + node.path("strategy").asText() + "')");
+            throw new MappingException(at + ".strategy: use growing-key, date-window, modified-since or snapshot (got '"
+                    + node.path("strategy").asText() + "')");
         }
         if (strategy == ChangePolicy.Strategy.SNAPSHOT) {
             return ChangePolicy.SNAPSHOT;
@@ -194,6 +210,16 @@ public final class MappingLoader {
         }
         if (strategy == ChangePolicy.Strategy.DATE_WINDOW && c.type() != ColumnType.DATE && c.type() != ColumnType.DATETIME) {
             throw new MappingException(at + ".column: a date window needs a date or datetime column, '" + column + "' is " + c.type());
+        }
+        if (strategy == ChangePolicy.Strategy.MODIFIED_SINCE) {
+            if (c.type() != ColumnType.DATETIME) {
+                throw new MappingException(at + ".column: modified-since needs a datetime column, '" + column + "' is " + c.type());
+            }
+            long minutes = node.path("overlap-minutes").asLong(60);
+            if (minutes < 0) {
+                throw new MappingException(at + ".overlap-minutes cannot be negative");
+            }
+            return new ChangePolicy(strategy, column, minutes * 60, 0);
         }
         long overlap = node.path("overlap").asLong(1000);
         int lookBack = node.path("look-back-days").asInt(30);

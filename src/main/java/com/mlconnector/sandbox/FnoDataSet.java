@@ -25,7 +25,7 @@ final class FnoDataSet {
     private static final LocalDate FIRST_DAY = LocalDate.of(2024, 1, 1);
     static final long FIRST_RECID = 5_637_144_576L;
     /** Business dates a document always has (F&O requires them); other dates are often F&O's empty date. */
-    private static final Set<String> ALWAYS_DATED = Set.of("InvoiceDate", "AccountingDate");
+    private static final Set<String> ALWAYS_DATED = Set.of("InvoiceDate", "AccountingDate", "SysModifiedDateTime", "CreatedOn");
 
     private final FnoCatalog.Entity entity;
     private final List<String> companies;
@@ -68,7 +68,16 @@ final class FnoDataSet {
     }
 
     void update(long i, Map<String, Object> values) {
-        updates.computeIfAbsent(i, k -> new ConcurrentHashMap<>()).putAll(values);
+        Map<String, Object> changed = new java.util.HashMap<>(values);
+        stampModified(changed);
+        updates.computeIfAbsent(i, k -> new ConcurrentHashMap<>()).putAll(changed);
+    }
+
+    /** F&O keeps a BI entity's SysModifiedDateTime: a change (or a new row) carries the time it was made. */
+    private void stampModified(Map<String, Object> values) {
+        if (entity.property("SysModifiedDateTime") != null && !values.containsKey("SysModifiedDateTime")) {
+            values.put("SysModifiedDateTime", OffsetDateTime.now(ZoneOffset.UTC).withNano(0));
+        }
     }
 
     void delete(long i) {
@@ -76,7 +85,9 @@ final class FnoDataSet {
     }
 
     /** Appends a row; properties not given are generated as for a new index. Returns the row's index. */
-    synchronized long insert(Map<String, Object> values) {
+    synchronized long insert(Map<String, Object> given) {
+        Map<String, Object> values = new java.util.HashMap<>(given);
+        stampModified(values);
         long index = size();
         Map<String, Object> row = new ConcurrentHashMap<>();
         for (FnoCatalog.Property p : entity.properties()) {

@@ -52,7 +52,7 @@ public final class ChangeDetection {
         }
         boolean anyKeepsUp = lagging.values().stream().anyMatch(n -> n == 0);
         Long from = null;
-        boolean full = false;
+        boolean full = sync.isFullRead(); // a reconcile reads everything
         for (Map.Entry<String, Long> e : marks.entrySet()) {
             if (anyKeepsUp && lagging.get(e.getKey()) > 0) {
                 continue;
@@ -62,6 +62,7 @@ public final class ChangeDetection {
                 case SNAPSHOT -> null;
                 case GROWING_KEY -> mark == null ? null : mark - p.overlap();
                 case DATE_WINDOW -> mark == null ? null : mark - p.lookBackDays();
+                case MODIFIED_SINCE -> mark == null ? null : mark - p.overlap();
             };
             full |= min == null;
             if (min != null && (from == null || min < from)) {
@@ -73,7 +74,7 @@ public final class ChangeDetection {
         Long scope = full ? null : from;
         for (Map.Entry<String, Long> e : marks.entrySet()) {
             Map<String, Long> known = state.known(m.table(), e.getKey(), scope);
-            DestinationRun run = new DestinationRun(e.getKey(), known, p.tellsDeletes(), e.getValue());
+            DestinationRun run = new DestinationRun(e.getKey(), known, p.tellsDeletes() || sync.isFullRead(), e.getValue());
             run.lagging = anyKeepsUp ? lagging.get(e.getKey()) : 0;
             sync.addDestination(run);
         }
@@ -83,6 +84,7 @@ public final class ChangeDetection {
         return switch (p.strategy()) {
             case GROWING_KEY -> p.column() + " gt " + from;
             case DATE_WINDOW -> p.column() + " ge " + LocalDate.ofEpochDay(from) + "T00:00:00Z";
+            case MODIFIED_SINCE -> p.column() + " ge " + java.time.Instant.ofEpochSecond(from);
             case SNAPSHOT -> null;
         };
     }
@@ -132,6 +134,11 @@ public final class ChangeDetection {
             Long had = d.known.get(key);
             if (had == null || had != b.hashes()[i]) {
                 changed[n++] = i;
+                if (had == null) {
+                    d.inserted++;
+                } else {
+                    d.updated++;
+                }
             }
         }
         d.unchanged += b.size() - n;
@@ -162,6 +169,7 @@ public final class ChangeDetection {
             }
         }
         gone.sort(null);
+        d.vanished = gone.size();
         for (int i = 0; i < gone.size(); i += settings.batchSize) {
             out.add(Batch.deletes(sync.getRunId(), m, 100_000 + out.size() + 1, gone.subList(i, Math.min(gone.size(), i + settings.batchSize))));
         }

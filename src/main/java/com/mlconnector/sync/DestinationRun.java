@@ -13,6 +13,11 @@ public final class DestinationRun {
     Long confirmedMark;
     long unchanged;
     long deleted;
+    /** Rows sent because the destination did not hold their key, or held another version of it. */
+    long inserted;
+    long updated;
+    /** Keys the destination holds that the full read no longer found (deleted by DELETE, or by a replace in Power BI). */
+    long vanished;
     int deadBatches;
     /** Dead letters of earlier runs wait for this destination: the read did not start where it would need. */
     int lagging;

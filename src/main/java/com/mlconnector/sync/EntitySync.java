@@ -61,6 +61,13 @@ public final class EntitySync {
         return r;
     }
 
+    private boolean fullRead;
+
+    /** A reconcile: the entity read whole and compared (inserts, updates and deletes), whatever its change strategy. */
+    void fullRead(boolean full) { this.fullRead = full; }
+
+    public boolean isFullRead() { return fullRead; }
+
     private boolean recorded;
 
     /** The run has its row in the run ledger. */

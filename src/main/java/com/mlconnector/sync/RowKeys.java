@@ -80,7 +80,10 @@ public final class RowKeys {
         return h;
     }
 
-    /** The growing key, or the business date as an epoch day; null when the strategy has none or the row has none. */
+    /**
+     * The growing key, the business date as an epoch day, or the modification time in epoch seconds; null when the
+     * strategy has none or the row has none.
+     */
     public static Long scopeValue(EntityMapping m, Object[] row) {
         if (m.change().column() == null) {
             return null;
@@ -93,7 +96,9 @@ public final class RowKeys {
             return d.toEpochDay();
         }
         if (v instanceof OffsetDateTime t) {
-            return t.atZoneSameInstant(ZoneOffset.UTC).toLocalDate().toEpochDay();
+            return m.change().strategy() == com.mlconnector.mapping.ChangePolicy.Strategy.MODIFIED_SINCE
+                    ? t.toEpochSecond() // a modification time: to the second
+                    : t.atZoneSameInstant(ZoneOffset.UTC).toLocalDate().toEpochDay();
         }
         return null;
     }

@@ -27,6 +27,8 @@ public final class RunLedger {
     private static final Logger LOG = LoggerFactory.getLogger(RunLedger.class);
     public static final String SYNC = "sync";
     public static final String DESTINATION = "landing";
+    /** Header (boolean) of a reconcile: the entity read whole and compared, whatever its change strategy. */
+    public static final String FULL_READ = "fullRead";
     /** Header of a run that reads only some records (a {@link TargetedRead}). */
     public static final String TARGETED_READ = "targetedRead";
 
@@ -94,6 +96,7 @@ public final class RunLedger {
             since = targeted.filter();
             sync.startAt(ODataQueries.firstPage(fno.serviceRoot(), m, settings.crossCompany, settings.legalEntities, since, null));
         } else {
+            sync.fullRead(exchange.getMessage().getHeader(FULL_READ, false, Boolean.class));
             since = changes.plan(sync);
             sync.startAt(ODataQueries.firstPage(fno.serviceRoot(), m, settings.crossCompany, settings.legalEntities, since,
                     m.change().strategy() == ChangePolicy.Strategy.GROWING_KEY ? m.change().column() : null));
@@ -115,7 +118,8 @@ public final class RunLedger {
                     trigger, targeted.eventIds().size(), since.length() > 300 ? since.substring(0, 300) + "…" : since);
         } else {
             LOG.info("run={} entity={} started ({}): {} read{}", runId, m.entitySet(), trigger,
-                    m.change().strategy().name().toLowerCase().replace('_', '-'), since == null ? " (full)" : " where " + since);
+                    sync.isFullRead() ? "reconcile (full, with deletes)" : m.change().strategy().name().toLowerCase().replace('_', '-'),
+                    since == null ? " (full)" : " where " + since);
         }
     }
 
@@ -178,7 +182,10 @@ public final class RunLedger {
         int dead = 0;
         for (DestinationRun d : sync.destinations()) {
             dead += d.deadBatches;
-            if (m.change().strategy() == ChangePolicy.Strategy.DATE_WINDOW && sync.targeted() == null && d.deadBatches == 0
+            // unordered reads (a date window, a modification time) move their watermark once the whole read is confirmed
+            boolean unordered = m.change().strategy() == ChangePolicy.Strategy.DATE_WINDOW
+                    || m.change().strategy() == ChangePolicy.Strategy.MODIFIED_SINCE;
+            if (unordered && sync.targeted() == null && d.deadBatches == 0
                     && d.confirmedMark != null
                     && (d.watermark == null || d.confirmedMark > d.watermark)) {
                 state.setWatermark(m.table(), d.destination, d.confirmedMark);
@@ -209,6 +216,29 @@ public final class RunLedger {
         }
         finish(sync, "SUCCEEDED", null);
         LOG.info("run={} entity={} succeeded: {}", sync.getRunId(), sync.getEntity(), summary);
+        reconciled(sync);
+    }
+
+    /**
+     * After a reconcile: what it corrected in each destination (the drift the incremental runs missed) is recorded
+     * (audit kind RECONCILE) and logged. A posted ledger should never need correcting: anything found there is a warning.
+     */
+    private void reconciled(EntitySync sync) throws SQLException {
+        if (!sync.isFullRead()) {
+            return;
+        }
+        for (DestinationRun d : sync.destinations()) {
+            String found = String.format("inserted %d, updated %d, deleted %d, unchanged %d", d.inserted, d.updated, d.vanished, d.unchanged);
+            state.note(sync.getRunId(), sync.getMapping().table(), d.destination, "RECONCILE", (int) (d.inserted + d.updated + d.vanished),
+                    "CONFIRMED", found, sync.getStarted());
+            boolean drift = d.inserted + d.updated + d.vanished > 0;
+            if (drift && sync.getMapping().change().strategy() == ChangePolicy.Strategy.GROWING_KEY) {
+                LOG.warn("run={} entity={} destination={} reconcile: posted entries changed or vanished since they were read: {}",
+                        sync.getRunId(), sync.getEntity(), d.destination, found);
+            } else {
+                LOG.info("run={} entity={} destination={} reconcile: {}", sync.getRunId(), sync.getEntity(), d.destination, found);
+            }
+        }
     }
 
     /** Records why a run failed (called by the shared error handler once retries are exhausted). */

@@ -29,4 +29,24 @@ class ScheduleTest {
             assertThat(TestConnector.runs(rt, "GLEntries")).isEmpty(); // its cron has not come round
         }
     }
+
+    @Test
+    void entitiesAChangeStrategyCannotFullyFollowAreReconciledOnTheirOwnSchedule() throws Exception {
+        Properties p = TestConnector.defaults();
+        p.setProperty("reconcile.Invoices", "0/1 * * * * ?"); // every second, for the test (nightly by default)
+        try (ConnectorRuntime rt = ConnectorRuntime.start(new RuntimeOptions(Path.of("."), p, true, null, null))) {
+            assertThat(rt.camelContext().getRoutes()).extracting(r -> r.getRouteId())
+                    .contains("reconcile-Invoices", "reconcile-GLEntries", "reconcile-PostedInvoices")
+                    .as("a snapshot reads everything every time: no reconcile").doesNotContain("reconcile-Vendors");
+            long deadline = System.currentTimeMillis() + 20_000;
+            while (TestConnector.runs(rt, "Invoices").stream().noneMatch(r -> "SUCCEEDED".equals(r.get("STATUS")))
+                    && System.currentTimeMillis() < deadline) {
+                Thread.sleep(200);
+            }
+            assertThat(TestConnector.runs(rt, "Invoices")).anySatisfy(r -> assertThat(r)
+                    .containsEntry("STATUS", "SUCCEEDED").containsEntry("TRIGGER_KIND", "reconcile"));
+            assertThat(TestConnector.query(rt, "SELECT * FROM batch_audit WHERE target_table = 'Invoices' AND kind = 'RECONCILE'"))
+                    .isNotEmpty();
+        }
+    }
 }

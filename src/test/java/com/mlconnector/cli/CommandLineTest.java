@@ -88,6 +88,22 @@ class CommandLineTest {
     }
 
     @Test
+    void aFullSyncReconcilesAndStatusShowsWhatItCorrected() throws Exception {
+        assertThat(run("sync", "--once", "--entity", "Invoices")).isZero();
+        // a row F&O no longer has, and a changed one, that the date window would never look at again
+        try (Connection c = DriverManager.getConnection("jdbc:h2:file:" + dir.resolve("data/landing").toAbsolutePath())) {
+            c.createStatement().executeUpdate("INSERT INTO \"Invoices\" (\"Company\", \"HeaderReference\") VALUES ('usmf', 'GONE-1')");
+            c.createStatement().executeUpdate("INSERT INTO delivered_key (target_table, destination, key_text, row_hash, scope_value) "
+                    + "VALUES ('Invoices', 'landing', 'usmf' || CHAR(31) || 'GONE-1', 1, 1)");
+        }
+        assertThat(run("sync", "--once", "--full", "--entity", "Invoices")).isZero();
+        assertThat(landed("Invoices")).isEqualTo(4500);
+        out.getBuffer().setLength(0);
+        run("status");
+        assertThat(out.toString()).contains("Last reconcile (sync --once --full)").containsPattern("Invoices +landing .*deleted 1,");
+    }
+
+    @Test
     void statusShowsEveryDestinationTheExtractsAndTheBusinessEvents() throws Exception {
         assertThat(run("sync", "--once", "--entity", "GLAccounts")).isZero();
         out.getBuffer().setLength(0);

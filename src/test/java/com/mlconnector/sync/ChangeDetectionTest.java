@@ -135,4 +135,23 @@ class ChangeDetectionTest {
             assertThat(rt.sandbox().powerBi().dataset("ml-connector").table("GLEntries").count()).isEqualTo(20_000);
         }
     }
+
+    @Test
+    void aModifiedSinceReadTakesUpdatesOfOldRowsAndNothingElse() throws Exception {
+        try (ConnectorRuntime rt = TestConnector.start(TestConnector.defaults())) {
+            rt.syncNow("PostedInvoices", "test");
+            assertThat(TestConnector.count(rt, "PostedInvoices")).isEqualTo(3_000);
+            // an old posted invoice is changed in F&O (settled, say): F&O stamps SysModifiedDateTime
+            rt.sandbox().update("VendInvoiceJourBiEntities", 7, Map.of("Description", "changed long after posting"));
+            rt.syncNow("PostedInvoices", "test");
+            Map<String, Object> run = lastRun(rt, "PostedInvoices");
+            assertThat(n(run, "ROWS_READ")).as("only what was modified since the watermark (minus the overlap)").isLessThan(100);
+            assertThat(n(run, "ROWS_WRITTEN")).isEqualTo(1);
+            assertThat(rt.sandbox().fno().recentRequests()).filteredOn(r -> r.startsWith("/data/VendInvoiceJourBiEntities"))
+                    .last().asString().contains("SysModifiedDateTime%20ge%20");
+            assertThat(TestConnector.query(rt, "SELECT \"Description\" FROM \"PostedInvoices\" WHERE \"InvoiceRecId\" = "
+                    + rt.sandbox().value("VendInvoiceJourBiEntities", 7, "SourceKey"))).extracting(r -> r.get("Description"))
+                    .containsExactly("changed long after posting");
+        }
+    }
 }

@@ -40,6 +40,58 @@ class RandomizedSyncTest {
         }
     }
 
+    /**
+     * What a date window cannot see (documents updated long after their date, deleted, or entered with an old date) is
+     * drift after an incremental run; `sync --once --full` makes the landing database and every destination equal the
+     * source again.
+     */
+    @Test
+    void aReconcileMakesEveryDestinationEqualTheSourceAfterChangesADateWindowMisses() throws Exception {
+        long seed = Long.getLong("randomized.seed", 20261123L);
+        Random r = new Random(seed);
+        Properties p = TestConnector.defaults();
+        p.setProperty("powerbi.enabled", "true");
+        p.setProperty("databricks.enabled", "true");
+        p.setProperty("databricks.job-id", "");
+        try (ConnectorRuntime rt = TestConnector.start(p)) {
+            rt.syncNow("Invoices", "test");
+            int changes = 0;
+            for (int c = 0; c < 30; c++) {
+                long old = r.nextInt(3_000); // far older than the 30-day look-back
+                switch (r.nextInt(3)) {
+                    case 0 -> rt.sandbox().update("VendorInvoiceHeaders", old, Map.of("InvoiceDescription", "corrected " + c,
+                            "ImportedAmount", BigDecimal.valueOf(r.nextInt(100_000), 2)));
+                    case 1 -> rt.sandbox().delete("VendorInvoiceHeaders", old);
+                    default -> rt.sandbox().insert("VendorInvoiceHeaders", Map.of("dataAreaId", company(r),
+                            "InvoiceDate", rt.sandbox().value("VendorInvoiceHeaders", old, "InvoiceDate")));
+                }
+                changes++;
+            }
+            rt.syncNow("Invoices", "test");
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> ExpectedRows.assertLandingEqualsSource(rt, "Invoices"))
+                    .as("the date window missed the " + changes + " changes of old documents").isInstanceOf(AssertionError.class);
+
+            rt.syncNow("Invoices", "reconcile", false, true);
+            ExpectedRows.assertLandingEqualsSource(rt, "Invoices");
+            long source = rt.sandbox().rowCount("VendorInvoiceHeaders");
+            org.assertj.core.api.Assertions.assertThat(rt.sandbox().databricks().query("SELECT COUNT(*) AS N FROM \"Invoices\"")
+                    .get(0).get("N")).isEqualTo(source);
+            org.assertj.core.api.Assertions.assertThat(rt.sandbox().databricks().query(
+                    "SELECT COUNT(*) AS N FROM \"Invoices\" WHERE \"Description\" LIKE 'corrected %'").get(0).get("N"))
+                    .isEqualTo(((Number) TestConnector.query(rt, "SELECT COUNT(*) AS N FROM \"Invoices\" WHERE \"Description\" LIKE 'corrected %'")
+                            .get(0).get("N")).longValue());
+            org.assertj.core.api.Assertions.assertThat(rt.sandbox().powerBi().dataset("ml-connector").table("Invoices").count())
+                    .isEqualTo(source);
+            // what the reconcile corrected is recorded per destination
+            List<Map<String, Object>> reconcile = TestConnector.query(rt, "SELECT destination, answer FROM batch_audit "
+                    + "WHERE target_table = 'Invoices' AND kind = 'RECONCILE' ORDER BY destination");
+            org.assertj.core.api.Assertions.assertThat(reconcile).extracting(m -> m.get("DESTINATION"))
+                    .containsExactly("databricks", "landing", "powerbi");
+            org.assertj.core.api.Assertions.assertThat(reconcile).allSatisfy(m ->
+                    org.assertj.core.api.Assertions.assertThat((String) m.get("ANSWER")).containsPattern("deleted [1-9]"));
+        }
+    }
+
     private static void mutate(ConnectorRuntime rt, Random r) {
         int changes = 1 + r.nextInt(25);
         for (int c = 0; c < changes; c++) {

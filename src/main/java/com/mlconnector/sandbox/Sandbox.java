@@ -196,6 +196,16 @@ public final class Sandbox implements AutoCloseable {
         data.get(entity).delete(index);
     }
 
+    /**
+     * A pending vendor invoice is posted: it leaves VendorInvoiceHeaders (the posted invoice lives in the journal
+     * entities) and F&O raises VendorInvoicePostedBusinessEvent for it.
+     */
+    public void postInvoice(long index) {
+        FnoDataSet pending = data.get("VendorInvoiceHeaders");
+        pending.delete(index);
+        businessEvents.changed(pending, index);
+    }
+
     public long insert(String entity, Map<String, Object> values) {
         long index = data.get(entity).insert(values);
         businessEvents.changed(data.get(entity), index);

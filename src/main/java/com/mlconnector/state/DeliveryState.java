@@ -168,6 +168,48 @@ public final class DeliveryState {
     }
 
     /** How many keys the destination holds for the table. */
+    /**
+     * Key texts of the landed rows whose match properties have the given (lower-case) values: the records business
+     * events name, as the landing database holds them.
+     */
+    public List<String> keysMatching(com.mlconnector.mapping.EntityMapping m, List<String> matchSources,
+                                     java.util.Collection<List<String>> values) throws SQLException {
+        List<String> keys = new java.util.ArrayList<>();
+        int[] match = matchSources.stream().mapToInt(m::columnOf).toArray();
+        if (values.isEmpty() || java.util.Arrays.stream(match).anyMatch(i -> i < 0)) {
+            return keys; // a match property the table does not land: nothing to compare with
+        }
+        String where = java.util.stream.IntStream.range(0, match.length)
+                .mapToObj(i -> "LOWER(CAST(" + com.mlconnector.landing.LandingDialect.quote(m.columns().get(match[i]).name())
+                        + " AS VARCHAR(4000))) = ?").collect(java.util.stream.Collectors.joining(" AND "));
+        String cols = java.util.Arrays.stream(m.keyColumns()).mapToObj(k -> com.mlconnector.landing.LandingDialect.quote(m.columns().get(k).name()))
+                .collect(java.util.stream.Collectors.joining(", "));
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement("SELECT " + cols + " FROM "
+                + com.mlconnector.landing.LandingDialect.quote(m.table()) + " WHERE " + where)) {
+            for (List<String> v : values) {
+                for (int i = 0; i < v.size(); i++) {
+                    ps.setString(i + 1, v.get(i));
+                }
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        Object[] row = new Object[m.columns().size()];
+                        int[] keyCols = m.keyColumns();
+                        for (int k = 0; k < keyCols.length; k++) {
+                            row[keyCols[k]] = rs.getObject(k + 1);
+                        }
+                        keys.add(com.mlconnector.sync.RowKeys.keyText(m, row));
+                    }
+                }
+            }
+        } catch (SQLException e) {
+            if (!e.getMessage().toLowerCase(java.util.Locale.ROOT).contains("not found")
+                    && !e.getMessage().toLowerCase(java.util.Locale.ROOT).contains("does not exist")) {
+                throw e;
+            }
+        }
+        return keys;
+    }
+
     /** Dead letters of a table waiting for a destination (not replayed yet). */
     public int deadLettersWaiting(String table, String destination) throws SQLException {
         try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(

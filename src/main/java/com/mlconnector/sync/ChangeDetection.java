@@ -93,11 +93,14 @@ public final class ChangeDetection {
      * Plans a targeted read (business events): the records are not known in advance, so each destination's state
      * is looked up per batch for the keys it holds, not loaded whole.
      */
-    public void planTargeted(EntitySync sync) {
+    public void planTargeted(EntitySync sync) throws SQLException {
         EntityMapping m = sync.getMapping();
+        // the records the events name, as the landing database holds them: any the read does not find again has
+        // left the entity (an invoice posted leaves VendorInvoiceHeaders) and is deleted in every destination
+        List<String> named = state.keysMatching(m, sync.targeted().matchSources(), sync.targeted().eventsByMatch().keySet());
         for (String d : destinations.keySet()) {
             if (destinations.get(d).test(m)) {
-                DestinationRun run = new DestinationRun(d, new java.util.HashMap<>(), false, null);
+                DestinationRun run = new DestinationRun(d, new java.util.HashMap<>(state.hashes(m.table(), d, named)), true, null);
                 run.lookUpPerBatch = true;
                 sync.addDestination(run);
             }
@@ -161,7 +164,8 @@ public final class ChangeDetection {
             return out;
         }
         EntityMapping m = sync.getMapping();
-        Set<String> companies = coveredCompanies(m, d.seen);
+        // a targeted read names its records exactly: what it did not find again is gone, whatever the company
+        Set<String> companies = sync.targeted() != null ? null : coveredCompanies(m, d.seen);
         List<String> gone = new ArrayList<>();
         for (String key : d.known.keySet()) {
             if (!d.seen.contains(key) && (companies == null || companies.contains(RowKeys.company(m, key)))) {

@@ -58,12 +58,12 @@ public final class DeliveryRecorder {
         if (sync == null) {
             return; // a replay: no run to account for
         }
-        if (sync.targeted() != null) {
-            return; // a targeted read saw some records only: watermarks stay where the full reads put them
-        }
         DestinationRun d = sync.destination(destination);
         if (b.kind() == Batch.Kind.DELETE) {
             d.deleted += b.size();
+        }
+        if (sync.targeted() != null) {
+            return; // a targeted read saw some records only: watermarks stay where the full reads put them
         }
         if (max != null && d.deadBatches == 0) {
             d.confirmedMark = d.confirmedMark == null ? max : Math.max(d.confirmedMark, max);

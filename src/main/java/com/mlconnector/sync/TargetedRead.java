@@ -11,8 +11,8 @@ import java.util.Set;
 
 /**
  * A read of some records only (those business events point to): the extra $filter, and which events each record
- * answers, so the audit trail can name them. Such a read neither moves watermarks nor looks for deletes: it does not
- * see the whole entity.
+ * answers, so the audit trail can name them. Such a read never moves a watermark; a record it names that the landing
+ * database holds and F&O no longer returns has left the entity (a pending invoice, once posted) and is deleted.
  *
  * @param matchSources  the entity properties the events are matched on, in order
  * @param eventsByMatch the lower-case values of those properties → the events asking for that record

@@ -95,6 +95,28 @@ class BusinessEventsTest {
     }
 
     @Test
+    void anInvoicePostedLeavesThePendingInvoicesOfEveryDestination() throws Exception {
+        Properties p = events();
+        p.setProperty("databricks.enabled", "true");
+        p.setProperty("databricks.job-id", "");
+        try (ConnectorRuntime rt = TestConnector.start(p)) {
+            rt.syncNow("Invoices", "test");
+            String key = (String) rt.sandbox().value("VendorInvoiceHeaders", 42, "HeaderReference");
+            String company = (String) rt.sandbox().value("VendorInvoiceHeaders", 42, "dataAreaId");
+            String where = " FROM \"Invoices\" WHERE \"Company\" = '" + company + "' AND \"HeaderReference\" = '" + key + "'";
+            assertThat(landed(rt, "SELECT COUNT(*)" + where)).isEqualTo(1L);
+            // posted in F&O: the invoice leaves the pending entity, and F&O says so with VendorInvoicePostedBusinessEvent
+            rt.sandbox().postInvoice(42);
+            until(() -> Long.valueOf(0).equals(landed(rt, "SELECT COUNT(*)" + where)), 15_000, "the pending invoice left the landing table");
+            until(() -> "READ".equals(landed(rt, "SELECT status FROM business_event")), 10_000, "the event was read");
+            assertThat(rt.sandbox().databricks().query("SELECT COUNT(*) AS N" + where).get(0).get("N")).isEqualTo(0L);
+            assertThat(TestConnector.count(rt, "Invoices")).isEqualTo(rt.sandbox().rowCount("VendorInvoiceHeaders"));
+            assertThat(TestConnector.query(rt, "SELECT * FROM connector_run WHERE trigger_kind = 'event'")).singleElement()
+                    .satisfies(r -> assertThat(r).containsEntry("STATUS", "SUCCEEDED").containsEntry("ROWS_DELETED", 2L));
+        }
+    }
+
+    @Test
     void eventReadsLeaveTheTableauRefreshToTheIntervalRoute() throws Exception {
         Properties p = events();
         p.setProperty("tableau.enabled", "true");

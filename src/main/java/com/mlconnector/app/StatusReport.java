@@ -101,21 +101,34 @@ public final class StatusReport {
         return sb.toString();
     }
 
-    /** The last reconcile of each table and destination: when, and what it corrected ("" when none ran). */
-    public static String reconciles(DataSource db) throws SQLException {
-        StringBuilder sb = new StringBuilder();
+    /** The last reconcile of a table in a destination: when, and what it corrected. */
+    public record Reconcile(String table, String destination, Instant at, String corrected) {
+    }
+
+    /** The last reconcile of each table and destination. */
+    public static List<Reconcile> lastReconciles(DataSource db) throws SQLException {
+        List<Reconcile> out = new ArrayList<>();
         try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(
                 "SELECT target_table, destination, finished_at, answer FROM batch_audit a WHERE kind = 'RECONCILE' AND finished_at = "
                         + "(SELECT MAX(finished_at) FROM batch_audit b WHERE b.kind = 'RECONCILE' AND b.target_table = a.target_table "
                         + "AND b.destination = a.destination) ORDER BY target_table, destination");
              ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
-                if (sb.length() == 0) {
-                    sb.append("Last reconcile (sync --once --full): what the incremental runs had missed\n");
-                }
-                sb.append(String.format("  %-15s %-11s %-21s %s%n", rs.getString(1), rs.getString(2),
-                        rs.getTimestamp(3).toInstant().toString().replaceFirst("\\.\\d+Z$", "Z"), rs.getString(4)));
+                out.add(new Reconcile(rs.getString(1), rs.getString(2), rs.getTimestamp(3).toInstant(), rs.getString(4)));
             }
+        }
+        return out;
+    }
+
+    /** {@link #lastReconciles} for the terminal ("" when none ran). */
+    public static String reconciles(DataSource db) throws SQLException {
+        StringBuilder sb = new StringBuilder();
+        for (Reconcile r : lastReconciles(db)) {
+            if (sb.length() == 0) {
+                sb.append("Last reconcile (sync --once --full): what the incremental runs had missed\n");
+            }
+            sb.append(String.format("  %-15s %-11s %-21s %s%n", r.table(), r.destination(),
+                    r.at().toString().replaceFirst("\\.\\d+Z$", "Z"), r.corrected()));
         }
         return sb.toString();
     }

@@ -27,6 +27,15 @@ public final class ConnectorMetrics {
                 .tag("destination", destination).register(Metrics.globalRegistry).record(took);
     }
 
+    /** What a reconcile corrected in a destination: the drift the incremental runs had missed. */
+    public static void reconciled(String table, String destination, long inserted, long updated, long deleted) {
+        for (Object[] c : new Object[][] {{"inserted", inserted}, {"updated", updated}, {"deleted", deleted}}) {
+            Counter.builder("mlconnector.reconcile.corrections").description("Rows a reconcile corrected (missed by incremental runs)")
+                    .tag("table", table).tag("destination", destination).tag("change", (String) c[0])
+                    .register(Metrics.globalRegistry).increment((Long) c[1]);
+        }
+    }
+
     public static void deadLetter(String table, String destination) {
         Counter.builder("mlconnector.dead.letters").description("Batches dead-lettered after their retries")
                 .tag("table", table).tag("destination", destination).register(Metrics.globalRegistry).increment();

@@ -139,6 +139,17 @@ public final class StatusPage {
                     .append("</td><td class=\"reason\">").append(esc(c.reason())).append("</td></tr>");
         }
         h.append("</tbody></table>");
+        List<StatusReport.Reconcile> reconciles = StatusReport.lastReconciles(rt.landing().dataSource());
+        if (!reconciles.isEmpty()) {
+            // what the last full reads corrected: the drift the incremental runs had missed
+            h.append("<h2>Last reconcile</h2><table id=\"reconcile\"><thead><tr><th>Entity</th><th>Destination</th><th>When</th>")
+                    .append("<th>Corrected</th></tr></thead><tbody>");
+            for (StatusReport.Reconcile r : reconciles) {
+                h.append("<tr><td>").append(esc(r.table())).append("</td><td>").append(esc(r.destination())).append("</td><td>")
+                        .append(esc(TIME.format(r.at()))).append("</td><td>").append(esc(r.corrected())).append("</td></tr>");
+            }
+            h.append("</tbody></table>");
+        }
         h.append("<h2>Rows delivered, last ").append(runs.size()).append(" runs</h2>").append(chart(runs));
         h.append("</body></html>");
         exchange.getMessage().setHeader(Exchange.CONTENT_TYPE, "text/html; charset=utf-8");

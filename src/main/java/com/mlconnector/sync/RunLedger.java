@@ -231,6 +231,7 @@ public final class RunLedger {
             String found = String.format("inserted %d, updated %d, deleted %d, unchanged %d", d.inserted, d.updated, d.vanished, d.unchanged);
             state.note(sync.getRunId(), sync.getMapping().table(), d.destination, "RECONCILE", (int) (d.inserted + d.updated + d.vanished),
                     "CONFIRMED", found, sync.getStarted());
+            com.mlconnector.ops.ConnectorMetrics.reconciled(sync.getMapping().table(), d.destination, d.inserted, d.updated, d.vanished);
             boolean drift = d.inserted + d.updated + d.vanished > 0;
             if (drift && sync.getMapping().change().strategy() == ChangePolicy.Strategy.GROWING_KEY) {
                 LOG.warn("run={} entity={} destination={} reconcile: posted entries changed or vanished since they were read: {}",

@@ -89,6 +89,16 @@ class RandomizedSyncTest {
                     .containsExactly("databricks", "landing", "powerbi");
             org.assertj.core.api.Assertions.assertThat(reconcile).allSatisfy(m ->
                     org.assertj.core.api.Assertions.assertThat((String) m.get("ANSWER")).containsPattern("deleted [1-9]"));
+            // and shown: the status page's reconcile table, and the metrics an alert can watch
+            org.apache.camel.Exchange page = new org.apache.camel.support.DefaultExchange(rt.camelContext());
+            new com.mlconnector.ops.StatusPage(rt).html(page);
+            org.assertj.core.api.Assertions.assertThat(page.getMessage().getBody(String.class)).contains("<h2>Last reconcile</h2>")
+                    .containsPattern("<td>Invoices</td><td>landing</td><td>[^<]+</td><td>inserted [0-9]+, updated [0-9]+, deleted [1-9]");
+            io.micrometer.core.instrument.Counter deleted = io.micrometer.core.instrument.Metrics.globalRegistry
+                    .find("mlconnector.reconcile.corrections").tag("table", "Invoices").tag("destination", "landing")
+                    .tag("change", "deleted").counter();
+            org.assertj.core.api.Assertions.assertThat(deleted).isNotNull();
+            org.assertj.core.api.Assertions.assertThat(deleted.count()).isPositive();
         }
     }
 

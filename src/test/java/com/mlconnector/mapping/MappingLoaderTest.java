@@ -26,7 +26,7 @@ class MappingLoaderTest {
         List<EntityMapping> all = MappingLoader.loadFolder(Path.of("mappings"));
         assertThat(all).extracting(EntityMapping::table).containsExactlyInAnyOrder(
                 "Vendors", "Customers", "GLAccounts", "PurchaseOrders", "Invoices", "InvoiceLines", "GLEntries", "Products",
-                "PostedInvoices", "PostedInvoiceLines", "GLJournalEntries");
+                "PostedInvoices", "PostedInvoiceLines", "GLJournalEntries", "VendorTransactions");
         // posted ledger entries come from the entity set a real 2025 tenant publishes, unless chosen otherwise
         EntityMapping gl = all.stream().filter(m -> m.table().equals("GLEntries")).findFirst().orElseThrow();
         assertThat(gl.entitySet()).isEqualTo("GeneralJournalAccountEntryBiEntities");

@@ -164,10 +164,9 @@ public final class DeliveryState {
 
     /** True when a batch sent to the destination was never confirmed: its table is in doubt. */
     public boolean inDoubt(String table, String destination) throws SQLException {
-        return rowsFor("pending_delivery", table, destination) > 0;
+        return rowsFor("pending_delivery", "", table, destination) > 0;
     }
 
-    /** How many keys the destination holds for the table. */
     /**
      * Key texts of the landed rows whose match properties have the given (lower-case) values: the records business
      * events name, as the landing database holds them.
@@ -201,35 +200,24 @@ public final class DeliveryState {
                     }
                 }
             }
-        } catch (SQLException e) {
-            if (!e.getMessage().toLowerCase(java.util.Locale.ROOT).contains("not found")
-                    && !e.getMessage().toLowerCase(java.util.Locale.ROOT).contains("does not exist")) {
-                throw e;
-            }
         }
         return keys;
     }
 
     /** Dead letters of a table waiting for a destination (not replayed yet). */
     public int deadLettersWaiting(String table, String destination) throws SQLException {
-        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(
-                "SELECT COUNT(*) FROM dead_letter WHERE target_table = ? AND destination = ? AND replayed_at IS NULL")) {
-            ps.setString(1, table);
-            ps.setString(2, destination);
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getInt(1);
-            }
-        }
+        return (int) rowsFor("dead_letter", "replayed_at IS NULL AND ", table, destination);
     }
 
+    /** How many keys the destination holds for the table. */
     public long count(String table, String destination) throws SQLException {
-        return rowsFor("delivered_key", table, destination);
+        return rowsFor("delivered_key", "", table, destination);
     }
 
-    private long rowsFor(String stateTable, String table, String destination) throws SQLException {
+    /** Rows of a state table for a table and destination, narrowed by a further condition ("" for none). */
+    private long rowsFor(String stateTable, String condition, String table, String destination) throws SQLException {
         try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(
-                "SELECT COUNT(*) FROM " + stateTable + " WHERE target_table = ? AND destination = ?")) {
+                "SELECT COUNT(*) FROM " + stateTable + " WHERE " + condition + "target_table = ? AND destination = ?")) {
             ps.setString(1, table);
             ps.setString(2, destination);
             try (ResultSet rs = ps.executeQuery()) {

@@ -65,6 +65,18 @@ public final class ConnectorChecks {
                 rt.databricksClient().execute("SELECT 1", java.util.List.of());
                 return "token and statement execution work";
             }));
+            var ds = rt.databricksSettings();
+            if (ds.bulk()) {
+                results.add(check("Databricks staging volume " + ds.volume + " (bulk path for runs of "
+                        + String.format("%,d", ds.bulkThresholdRows) + " rows or more)", () -> {
+                    if (!rt.databricksClient().directoryExists(ds.volume)) {
+                        throw new IllegalStateException("the volume does not exist or this service principal cannot read it: create it "
+                                + "(CREATE VOLUME " + ds.volume.substring("/Volumes/".length()).replace('/', '.') + ") and grant READ VOLUME, "
+                                + "WRITE VOLUME on it, or unset databricks.volume to merge every batch by statements");
+                    }
+                    return "exists and can be listed";
+                }));
+            }
         }
         if (rt.tableau().settings().enabled) {
             var ts = rt.tableau().settings();

@@ -253,6 +253,9 @@ public final class ConnectorRuntime implements AutoCloseable {
             sandboxValues.put("databricks.warehouse-id", Sandbox.DATABRICKS_WAREHOUSE);
             sandboxValues.put("databricks.catalog", "main");
             sandboxValues.put("databricks.schema", "finance");
+            if (props.apply("databricks.volume") == null) {
+                sandboxValues.put("databricks.volume", com.mlconnector.sandbox.DatabricksEmulator.STAGING_VOLUME);
+            }
             if (props.apply("databricks.job-id") == null) {
                 sandboxValues.put("databricks.job-id", String.valueOf(Sandbox.DATABRICKS_JOB));
             }

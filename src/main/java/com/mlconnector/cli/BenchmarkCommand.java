@@ -1,5 +1,6 @@
 package com.mlconnector.cli;
 
+import com.mlconnector.bench.DatabricksPathsBenchmark;
 import com.mlconnector.bench.SyncBenchmark;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -32,9 +33,16 @@ final class BenchmarkCommand implements Callable<Integer> {
             description = "vendors for the snapshot pass: a full load, then an unchanged incremental run (0 skips; default ${DEFAULT-VALUE})")
     long snapshotRows;
 
+    @Option(names = "--databricks-rows", defaultValue = "100000",
+            description = "GL entries for the Databricks pass: MERGE statements vs the bulk path (0 skips; default ${DEFAULT-VALUE})")
+    long databricksRows;
+
     @Override
     public Integer call() throws Exception {
         new SyncBenchmark(parent.dir, rows, pageSize, !noLanding, snapshotRows, spec.commandLine().getOut()).run();
+        if (databricksRows > 0) {
+            new DatabricksPathsBenchmark(parent.dir, databricksRows, pageSize, spec.commandLine().getOut()).run();
+        }
         return 0;
     }
 }

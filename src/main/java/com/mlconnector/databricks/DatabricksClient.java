@@ -109,6 +109,81 @@ public final class DatabricksClient {
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)))).path("run_id").asLong();
     }
 
+    /**
+     * Files API: writes a file in a Unity Catalog volume, replacing one of the same path (so an upload repeated after a
+     * dropped answer changes nothing).
+     */
+    public void upload(String path, byte[] content) throws IOException, HttpOperationFailedException, InterruptedException {
+        awaitTurn();
+        http.sendForText(HttpRequest.newBuilder(files("files", path, "?overwrite=true")).timeout(Duration.ofSeconds(300))
+                .header("Content-Type", "application/octet-stream").PUT(HttpRequest.BodyPublishers.ofByteArray(content)));
+    }
+
+    /** One entry of a volume directory: its full path, and whether it is a directory. */
+    public record Entry(String path, String name, boolean directory) {
+    }
+
+    /** Files API: a directory's entries, all pages of them; empty when the directory does not exist. */
+    public List<Entry> list(String directory) throws IOException, HttpOperationFailedException, InterruptedException {
+        List<Entry> out = new java.util.ArrayList<>();
+        String token = null;
+        do {
+            awaitTurn();
+            String query = token == null ? "" : "?page_token=" + java.net.URLEncoder.encode(token, java.nio.charset.StandardCharsets.UTF_8);
+            JsonNode page;
+            try {
+                page = JSON.readTree(http.sendForText(HttpRequest.newBuilder(files("directories", directory, query)).GET()));
+            } catch (HttpOperationFailedException e) {
+                if (e.getStatusCode() == 404) {
+                    return out;
+                }
+                throw e;
+            }
+            for (JsonNode e : page.path("contents")) {
+                out.add(new Entry(e.path("path").asText(), e.path("name").asText(), e.path("is_directory").asBoolean()));
+            }
+            token = page.path("next_page_token").asText(null);
+        } while (token != null && !token.isEmpty());
+        return out;
+    }
+
+    /** Files API: whether a directory (a volume's root included) exists and this principal may see it. */
+    public boolean directoryExists(String directory) throws IOException, HttpOperationFailedException, InterruptedException {
+        awaitTurn();
+        try {
+            http.sendForText(HttpRequest.newBuilder(files("directories", directory, "")).method("HEAD", HttpRequest.BodyPublishers.noBody()));
+            return true;
+        } catch (HttpOperationFailedException e) {
+            if (e.getStatusCode() == 404) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    /** Files API: deletes a file, or an empty directory; one already gone is not an error (a repeated clean-up). */
+    public void delete(String path, boolean directory) throws IOException, HttpOperationFailedException, InterruptedException {
+        awaitTurn();
+        try {
+            http.sendForText(HttpRequest.newBuilder(files(directory ? "directories" : "files", path, "")).DELETE());
+        } catch (HttpOperationFailedException e) {
+            if (e.getStatusCode() != 404) {
+                throw e;
+            }
+        }
+    }
+
+    private URI files(String kind, String path, String query) {
+        if (!path.startsWith("/Volumes/")) {
+            throw new IllegalArgumentException("not a volume path: " + path);
+        }
+        StringBuilder encoded = new StringBuilder();
+        for (String segment : path.substring(1).split("/")) {
+            encoded.append('/').append(java.net.URLEncoder.encode(segment, java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20"));
+        }
+        return URI.create(settings.host + "/api/2.0/fs/" + kind + encoded + query);
+    }
+
     public JsonNode run(long runId) throws IOException, HttpOperationFailedException {
         return JSON.readTree(http.sendForText(HttpRequest.newBuilder(URI.create(settings.host + "/api/2.2/jobs/runs/get?run_id=" + runId)).GET()));
     }

@@ -39,12 +39,16 @@ public final class DatabricksDestination {
     private final DeliveryState state;
     private final RetryPolicy retries;
     private final Set<String> ready = ConcurrentHashMap.newKeySet();
+    private final DatabricksBulkLoad bulk;
+    /** Runs that already merged what earlier runs left staged (before their first write). */
+    private final Set<String> caughtUp = ConcurrentHashMap.newKeySet();
 
     public DatabricksDestination(DatabricksSettings settings, DatabricksClient client, DeliveryState state, RetryPolicy retries) {
         this.settings = settings;
         this.client = client;
         this.state = state;
         this.retries = retries;
+        this.bulk = new DatabricksBulkLoad(settings, client, this);
     }
 
     /**
@@ -53,9 +57,14 @@ public final class DatabricksDestination {
      * 429/503 holds every submission of the process back until its Retry-After has passed.
      */
     List<List<String>> run(String text, List<DatabricksClient.Param> params) throws Exception {
+        return attempt(() -> client.execute(text, params));
+    }
+
+    /** One idempotent call to the workspace (a statement, a file upload, a listing), retried on its own. */
+    <T> T attempt(java.util.concurrent.Callable<T> call) throws Exception {
         for (int attempt = 1; ; attempt++) {
             try {
-                return client.execute(text, params);
+                return call.call();
             } catch (Exception e) {
                 RetryPolicy.Decision d = retries.decide(e, attempt - 1);
                 if (d.retry() && throttled(e)) {
@@ -66,10 +75,10 @@ public final class DatabricksDestination {
                 }
                 if (attempt >= retries.maxAttempts()) {
                     // the statement had its retries: the batch is not tried again whole (its dead letter replays it)
-                    throw new DatabricksClient.StatementFailedException("a Databricks statement failed " + attempt
+                    throw new DatabricksClient.StatementFailedException("a Databricks call failed " + attempt
                             + " times (retry.max-attempts), the last time: " + d.reason());
                 }
-                LOG.warn("Databricks statement attempt {} of {} failed ({}); trying this statement again", attempt,
+                LOG.warn("Databricks call attempt {} of {} failed ({}); trying this call again", attempt,
                         retries.maxAttempts(), d.reason());
                 if (throttled(e)) {
                     com.mlconnector.ops.ConnectorMetrics.retry(d.reason()); // the wait is the client's, before it submits
@@ -77,6 +86,22 @@ public final class DatabricksDestination {
                     retries.pause(d);
                 }
             }
+        }
+    }
+
+    private void mergeStaged(EntitySync sync) throws Exception {
+        Instant started = Instant.now();
+        String table = sync.getMapping().table();
+        try {
+            int files = bulk.mergeStaged(sync.getMapping(), null);
+            if (files > 0) {
+                state.note(sync.getRunId(), table, DESTINATION, "BULK", (int) Math.min(Integer.MAX_VALUE,
+                        sync.destination(DESTINATION).deliveredRows()), "CONFIRMED", files + " staged file(s) merged", started);
+            }
+        } catch (Exception e) {
+            state.note(sync.getRunId(), table, DESTINATION, "BULK", 0, "FAILED", "staged rows not merged yet: " + e.getMessage(), started);
+            throw new IllegalStateException("Databricks: the rows staged for " + table + " could not be merged (" + e.getMessage()
+                    + "); they stay in " + settings.volume + "/ml-connector/" + table + " and are merged before the next write to the table", e);
         }
     }
 
@@ -112,18 +137,36 @@ public final class DatabricksDestination {
         ready.add(m.table());
     }
 
-    /** Upserts (or deletes) the body's rows; the body stays as it is, for the record of what was confirmed. */
+    /**
+     * Upserts (or deletes) the body's rows, or in a large run stages them as a file (the bulk path); the body stays as
+     * it is, for the record of what was confirmed.
+     */
     public void write(Exchange exchange) throws Exception {
         Batch b = exchange.getMessage().getBody(Batch.class);
         EntityMapping m = b.mapping();
+        EntitySync sync = exchange.getProperty(RunLedger.SYNC, EntitySync.class);
         ensureTable(m);
+        if (settings.bulk() && sync != null && !caughtUp.contains(sync.getRunId())) {
+            // rows earlier runs staged are confirmed: they reach the table before anything this run writes
+            bulk.mergeStaged(m, DatabricksBulkLoad.folderOf(sync));
+            if (caughtUp.size() > 1_000) {
+                caughtUp.clear(); // runs that failed before their end never removed themselves
+            }
+            caughtUp.add(sync.getRunId());
+        }
+        if (bulk.applies(sync, b)) {
+            String path = bulk.stage(sync, b);
+            sync.destination(DESTINATION).delivered(b.size());
+            LOG.info("run={} entity={} destination=databricks batch={} rows={} staged as {} (bulk path: merged at the end of the run)",
+                    sync.getRunId(), m.entitySet(), b.sequence(), b.size(), path);
+            return;
+        }
         List<DatabricksSql.Stmt> statements = b.kind() == Batch.Kind.DELETE
                 ? DatabricksSql.delete(m, b.rows(), settings.rowsPerStatement, settings.softDelete)
                 : DatabricksSql.merge(m, b.rows(), settings.rowsPerStatement, settings.softDelete);
         for (DatabricksSql.Stmt s : statements) {
             run(s.text(), s.params());
         }
-        EntitySync sync = exchange.getProperty(RunLedger.SYNC, EntitySync.class);
         if (sync != null) {
             DestinationRun d = sync.destination(DESTINATION);
             d.delivered(b.size());
@@ -132,9 +175,16 @@ public final class DatabricksDestination {
         }
     }
 
-    /** After a run that landed rows: the Job, started once per run whatever the retries. */
+    /**
+     * At the end of a run: what is staged for the table is merged (this run's bulk load, and any folder an earlier run
+     * left); then, after a run that landed rows, the Job, started once per run whatever the retries.
+     */
     public void finish(Exchange exchange) throws Exception {
         EntitySync sync = exchange.getProperty(RunLedger.SYNC, EntitySync.class);
+        caughtUp.remove(sync.getRunId());
+        if (settings.bulk()) {
+            mergeStaged(sync);
+        }
         DestinationRun d = sync.destination(DESTINATION);
         if (settings.jobId == null || d.deliveredRows() == 0) {
             return;

@@ -31,6 +31,13 @@ public final class DatabricksSettings {
     public final int statementTimeoutSeconds;
     /** How long a submit waits for the statement before polling: 0, or 5 to 50 seconds (the API's rule). */
     public final int waitTimeoutSeconds;
+    /**
+     * The Unity Catalog volume the bulk path stages files in, as a Files API path ({@code /Volumes/catalog/schema/volume});
+     * null: no bulk path, every batch is merged by statements.
+     */
+    public final String volume;
+    /** A run that reads at least this many rows (F&O's count) loads Databricks through the bulk path. */
+    public final long bulkThresholdRows;
 
     public DatabricksSettings(Function<String, String> p, boolean sandbox) {
         String h = trim(p.apply("databricks.host"));
@@ -70,6 +77,20 @@ public final class DatabricksSettings {
                 throw new ConfigException("databricks.host must be an https URL such as https://adb-123.4.azuredatabricks.net, got " + host);
             }
         }
+        String v = trim(p.apply("databricks.volume"));
+        if (v == null) {
+            this.volume = null;
+        } else if (v.startsWith("/Volumes/")) {
+            this.volume = v.endsWith("/") ? v.substring(0, v.length() - 1) : v;
+            if (this.volume.split("/").length != 5) {
+                throw new ConfigException("databricks.volume must be a volume name or /Volumes/<catalog>/<schema>/<volume>, got " + v);
+            }
+        } else if (v.matches("[A-Za-z0-9_]+")) {
+            this.volume = "/Volumes/" + catalog + "/" + schema + "/" + v;
+        } else {
+            throw new ConfigException("databricks.volume must be a volume name or /Volumes/<catalog>/<schema>/<volume>, got " + v);
+        }
+        this.bulkThresholdRows = integer(p, "databricks.bulk-threshold-rows", 50_000, 1, Integer.MAX_VALUE);
         this.waitTimeoutSeconds = integer(p, "databricks.wait-timeout-seconds", 30, 0, 50);
         if (waitTimeoutSeconds != 0 && (waitTimeoutSeconds < 5 || waitTimeoutSeconds > 50)) {
             throw new ConfigException("databricks.wait-timeout-seconds must be 0 or between 5 and 50, got " + waitTimeoutSeconds);
@@ -80,5 +101,9 @@ public final class DatabricksSettings {
         return enabled && (tables == null || tables.contains(table));
     }
 
+    /** The bulk path is available (a staging volume is configured). */
+    public boolean bulk() {
+        return volume != null;
+    }
 
 }

@@ -58,20 +58,6 @@ public final class DatabricksSql {
     public static List<Stmt> merge(EntityMapping m, List<Object[]> rows, int rowsPerStatement, boolean softDelete) {
         List<Stmt> out = new ArrayList<>();
         List<String> names = m.columns().stream().map(TargetColumn::name).toList();
-        List<String> keys = keyNames(m);
-        String on = keys.stream().map(k -> "t." + q(k) + " = s." + q(k)).collect(Collectors.joining(" AND "));
-        List<String> sets = new ArrayList<>();
-        for (String n : names) {
-            if (!keys.contains(n)) {
-                sets.add(q(n) + " = s." + q(n));
-            }
-        }
-        if (softDelete) {
-            sets.add(q(DELETED) + " = false");
-        }
-        String insertCols = names.stream().map(DatabricksSql::q).collect(Collectors.joining(", "))
-                + (softDelete ? ", " + q(DELETED) : "");
-        String insertVals = names.stream().map(n -> "s." + q(n)).collect(Collectors.joining(", ")) + (softDelete ? ", false" : "");
         // The source is a subquery that names and types its columns: Databricks refuses a column list on MERGE's source
         // alias ([COLUMN_ALIASES_NOT_ALLOWED] for `USING (VALUES …) AS s(a, b)`), but allows one on an inline table
         // inside a subquery. Each column is cast to the table's type, so a column of NULLs still has one.
@@ -92,18 +78,75 @@ public final class DatabricksSql {
                 for (int c = 0; c < row.length; c++) {
                     String name = "r" + (r - from) + "c" + c;
                     values.append(c == 0 ? "" : ", ").append(':').append(name);
-                    params.add(param(name, row[c], m.columns().get(c).type()));
+                    params.add(new DatabricksClient.Param(name, text(row[c]), type(m.columns().get(c).type())));
                 }
                 values.append(')');
             }
-            String text = "MERGE INTO " + q(m.table()) + " AS t USING (SELECT " + String.join(", ", select)
-                    + " FROM (VALUES " + values + ") AS v(" + String.join(", ", inline) + ")) AS s ON " + on
-                    + (sets.isEmpty() ? "" : " WHEN MATCHED THEN UPDATE SET " + String.join(", ", sets))
-                    + " WHEN NOT MATCHED THEN INSERT (" + insertCols + ") VALUES (" + insertVals + ")";
-            out.add(new Stmt(text, params));
+            out.add(new Stmt(mergeFrom(m, "SELECT " + String.join(", ", select) + " FROM (VALUES " + values + ") AS v("
+                    + String.join(", ", inline) + ")", softDelete), params));
             from = r;
         }
         return out;
+    }
+
+    /** MERGE INTO the mapping's table from a source query whose columns are named and typed as the table's. */
+    private static String mergeFrom(EntityMapping m, String source, boolean softDelete) {
+        List<String> names = m.columns().stream().map(TargetColumn::name).toList();
+        List<String> keys = keyNames(m);
+        String on = keys.stream().map(k -> "t." + q(k) + " = s." + q(k)).collect(Collectors.joining(" AND "));
+        List<String> sets = new ArrayList<>();
+        for (String n : names) {
+            if (!keys.contains(n)) {
+                sets.add(q(n) + " = s." + q(n));
+            }
+        }
+        if (softDelete) {
+            sets.add(q(DELETED) + " = false");
+        }
+        String insertCols = names.stream().map(DatabricksSql::q).collect(Collectors.joining(", "))
+                + (softDelete ? ", " + q(DELETED) : "");
+        String insertVals = names.stream().map(n -> "s." + q(n)).collect(Collectors.joining(", ")) + (softDelete ? ", false" : "");
+        return "MERGE INTO " + q(m.table()) + " AS t USING (" + source + ") AS s ON " + on
+                + (sets.isEmpty() ? "" : " WHEN MATCHED THEN UPDATE SET " + String.join(", ", sets))
+                + " WHEN NOT MATCHED THEN INSERT (" + insertCols + ") VALUES (" + insertVals + ")";
+    }
+
+    /** The bulk path's order column: which staged row of a key is the newest (files and rows in the order read). */
+    public static final String SEQ = "_seq";
+
+    /**
+     * The bulk path's staging table: the mapped columns as the staged files hold them (text, as every value travels to
+     * Databricks), and the order each row was read in.
+     */
+    public static String createStaging(EntityMapping m, String staging) {
+        return "CREATE TABLE IF NOT EXISTS " + q(staging) + " (" + m.columns().stream().map(c -> q(c.name()) + " STRING")
+                .collect(Collectors.joining(", ")) + ", " + q(SEQ) + " STRING) USING DELTA";
+    }
+
+    /** Loads a folder of staged NDJSON files; COPY INTO skips files it loaded before, so a repeat loads nothing twice. */
+    public static String copyInto(String staging, String folder) {
+        if (!folder.startsWith("/Volumes/") || folder.contains("'") || folder.contains("\\")) {
+            throw new IllegalArgumentException("not a volume folder: " + folder);
+        }
+        return "COPY INTO " + q(staging) + " FROM '" + folder + "/' FILEFORMAT = JSON";
+    }
+
+    /**
+     * One MERGE of everything staged: the newest staged row of each key (a key read twice, as after a page read again,
+     * is merged once), cast to the table's types.
+     */
+    public static String mergeStaged(EntityMapping m, String staging, boolean softDelete) {
+        List<String> names = m.columns().stream().map(TargetColumn::name).toList();
+        String partition = keyNames(m).stream().map(DatabricksSql::q).collect(Collectors.joining(", "));
+        String ranked = "SELECT " + names.stream().map(DatabricksSql::q).collect(Collectors.joining(", "))
+                + ", ROW_NUMBER() OVER (PARTITION BY " + partition + " ORDER BY CAST(" + q(SEQ) + " AS BIGINT) DESC) AS `_rn` FROM " + q(staging);
+        String typed = "SELECT " + m.columns().stream().map(c -> "CAST(r." + q(c.name()) + " AS " + type(c.type()) + ") AS " + q(c.name()))
+                .collect(Collectors.joining(", ")) + " FROM (" + ranked + ") AS r WHERE r.`_rn` = 1";
+        return mergeFrom(m, typed, softDelete);
+    }
+
+    public static String dropStaging(String staging) {
+        return "DROP TABLE IF EXISTS " + q(staging);
     }
 
     /** DELETE (or, with soft deletes, an UPDATE setting _deleted) of the rows' keys. */
@@ -119,7 +162,7 @@ public final class DatabricksSql {
                     String name = "r" + (r - from) + "k" + k;
                     TargetColumn c = m.columns().get(keys[k]);
                     ands.add(q(c.name()) + " = :" + name);
-                    params.add(param(name, keyRows.get(r)[keys[k]], c.type()));
+                    params.add(new DatabricksClient.Param(name, text(keyRows.get(r)[keys[k]]), type(c.type())));
                 }
                 ors.add("(" + String.join(" AND ", ands) + ")");
             }
@@ -130,18 +173,16 @@ public final class DatabricksSql {
         return out;
     }
 
-    private static DatabricksClient.Param param(String name, Object v, ColumnType t) {
-        String text;
+    /** A value as text, as Databricks reads it back into the column's type (parameters and staged files alike). */
+    static String text(Object v) {
         if (v == null) {
-            text = null;
+            return null;
         } else if (v instanceof BigDecimal d) {
-            text = d.toPlainString();
+            return d.toPlainString();
         } else if (v instanceof OffsetDateTime dt) {
-            text = dt.toInstant().toString();
-        } else {
-            text = v.toString();
+            return dt.toInstant().toString();
         }
-        return new DatabricksClient.Param(name, text, type(t));
+        return v.toString();
     }
 
     private static List<String> keyNames(EntityMapping m) {

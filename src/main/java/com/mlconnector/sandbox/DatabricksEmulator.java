@@ -71,7 +71,18 @@ public final class DatabricksEmulator extends EmulatorServer {
         this.catalog = catalog;
         this.schema = schema;
         this.engine = engine;
+        volumes.createVolume(catalog, schema, STAGING_VOLUME);
+        engine.mountVolumes(volumes.root());
         start();
+    }
+
+    /** The volume the sandbox stages bulk loads in ({@code databricks.volume}). */
+    public static final String STAGING_VOLUME = "staging";
+    private final DatabricksVolumes volumes = new DatabricksVolumes();
+
+    /** The emulated Unity Catalog volumes (Files API). */
+    public DatabricksVolumes volumes() {
+        return volumes;
     }
 
     public String audience() {
@@ -88,6 +99,13 @@ public final class DatabricksEmulator extends EmulatorServer {
     /** As a stopped warehouse: every statement FAILS (true) until started again (false). */
     public void stopWarehouse(boolean stop) {
         stopped = stop;
+    }
+
+    private volatile String refusedPrefix;
+
+    /** Statements starting with this text FAIL (as a warehouse error would) until called with null. */
+    public void failStatementsStartingWith(String prefix) {
+        refusedPrefix = prefix;
     }
 
     public void throttleNext(int n) {
@@ -173,7 +191,12 @@ public final class DatabricksEmulator extends EmulatorServer {
             send(ex, 429, "application/json", error("REQUEST_LIMIT_EXCEEDED", "Too many requests"));
             return;
         }
-        if (path.equals("/api/2.0/sql/statements") && ex.getRequestMethod().equals("POST")) {
+        if (path.startsWith("/api/2.0/fs/files/") || path.startsWith("/api/2.0/fs/directories/")) {
+            String kind = path.startsWith("/api/2.0/fs/files/") ? "files" : "directories";
+            DatabricksVolumes.Answer a = volumes.handle(ex.getRequestMethod(), kind, path.substring(("/api/2.0/fs/" + kind).length()),
+                    params(ex.getRequestURI().getRawQuery()), ex.getRequestBody().readAllBytes());
+            send(ex, a.status(), "application/json", a.body());
+        } else if (path.equals("/api/2.0/sql/statements") && ex.getRequestMethod().equals("POST")) {
             submit(ex);
         } else if (path.startsWith("/api/2.0/sql/statements/") && path.endsWith("/cancel")) {
             String id = path.substring("/api/2.0/sql/statements/".length(), path.length() - "/cancel".length());
@@ -292,6 +315,10 @@ public final class DatabricksEmulator extends EmulatorServer {
             if (stopped) {
                 throw new IllegalStateException("[WAREHOUSE_STOPPED] the SQL warehouse " + warehouseId + " is stopped");
             }
+            String refused = refusedPrefix;
+            if (refused != null && text.startsWith(refused)) {
+                throw new IllegalStateException("[INTERNAL_ERROR] the warehouse failed the statement (made to fail by the test)");
+            }
             List<List<String>> rows = engine.execute(text, params);
             if (!rows.isEmpty()) {
                 ArrayNode data = JSON.createArrayNode();
@@ -352,5 +379,6 @@ public final class DatabricksEmulator extends EmulatorServer {
         super.close();
         warehouse.shutdownNow();
         engine.close();
+        volumes.close();
     }
 }

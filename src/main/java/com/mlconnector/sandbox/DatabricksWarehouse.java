@@ -21,6 +21,12 @@ public interface DatabricksWarehouse extends AutoCloseable {
      */
     List<List<String>> execute(String sql, List<Param> params) throws Exception;
 
+    /**
+     * Where the Unity Catalog volumes are kept ({@code /Volumes/c/s/v/…} is {@code root/c/s/v/…}): COPY INTO reads its
+     * files from there.
+     */
+    void mountVolumes(java.nio.file.Path root);
+
     @Override
     void close();
 }

@@ -1,6 +1,7 @@
 package com.mlconnector.sandbox;
 
 import java.math.BigDecimal;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -41,8 +42,25 @@ public final class H2Warehouse implements DatabricksWarehouse {
         }
     }
 
+    private volatile Path volumes;
+    /** What each table loaded by COPY INTO (Databricks keeps it in the table's log: a file is loaded once). */
+    private final Map<String, java.util.Set<String>> loaded = new java.util.concurrent.ConcurrentHashMap<>();
+
+    @Override
+    public void mountVolumes(Path root) {
+        volumes = root;
+    }
+
     @Override
     public List<List<String>> execute(String text, List<Param> params) throws Exception {
+        Matcher copy = COPY_INTO.matcher(text);
+        if (copy.matches()) {
+            return copyInto(copy.group(1), copy.group(2), copy.group(3));
+        }
+        Matcher drop = Pattern.compile("(?is)^\\s*DROP\\s+TABLE\\s+(IF\\s+EXISTS\\s+)?`([A-Za-z0-9_]+)`\\s*$").matcher(text);
+        if (drop.matches()) {
+            loaded.remove(drop.group(2));
+        }
         refuseWhatDatabricksRefuses(text);
         List<Object> values = new ArrayList<>();
         String sql;
@@ -81,6 +99,76 @@ public final class H2Warehouse implements DatabricksWarehouse {
                 throw new SQLException("[PARSE_SYNTAX_ERROR] " + e.getMessage().split("\n")[0], e);
             }
         }
+    }
+
+    private static final Pattern COPY_INTO = Pattern.compile(
+            "(?is)^\\s*COPY\\s+INTO\\s+`([A-Za-z0-9_]+)`\\s+FROM\\s+'([^']+)'\\s+FILEFORMAT\\s*=\\s*(\\w+)\\s*$");
+
+    /**
+     * COPY INTO from a volume folder of NDJSON files: each file not loaded before into that table is read, its fields
+     * matched to the table's columns by name (fields the table lacks are left out), and inserted. Answers as Databricks
+     * does: rows affected, rows inserted, corrupt files skipped.
+     */
+    private List<List<String>> copyInto(String table, String from, String format) throws Exception {
+        if (!format.equalsIgnoreCase("JSON")) {
+            throw new SQLException("[UNSUPPORTED_FEATURE] the sandbox warehouse loads FILEFORMAT = JSON only, got " + format);
+        }
+        Path root = volumes;
+        if (root == null || !from.startsWith("/Volumes/") || from.contains("..")) {
+            throw new SQLException("[INVALID_PARAMETER_VALUE] COPY INTO reads a Unity Catalog volume path (/Volumes/...), got " + from);
+        }
+        Path dir = root.resolve(from.substring("/Volumes/".length()));
+        if (!java.nio.file.Files.isDirectory(dir)) {
+            throw new SQLException("[PATH_NOT_FOUND] Path does not exist: " + from);
+        }
+        List<Path> files;
+        try (java.util.stream.Stream<Path> s = java.nio.file.Files.list(dir)) {
+            files = s.filter(f -> f.getFileName().toString().endsWith(".json")).sorted().toList();
+        }
+        java.util.Set<String> done = loaded.computeIfAbsent(table, t -> java.util.concurrent.ConcurrentHashMap.newKeySet());
+        long rows = 0;
+        synchronized (db) {
+            List<String> columns = new ArrayList<>();
+            try (PreparedStatement ps = db.prepareStatement("SELECT COLUMN_NAME FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_SCHEMA = SCHEMA() "
+                    + "AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION")) {
+                ps.setString(1, table);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        columns.add(rs.getString(1));
+                    }
+                }
+            }
+            if (columns.isEmpty()) {
+                throw new SQLException("[TABLE_OR_VIEW_NOT_FOUND] The table or view `" + table + "` cannot be found.");
+            }
+            String insert = "INSERT INTO \"" + table + "\" (" + columns.stream().map(c -> "\"" + c + "\"")
+                    .collect(java.util.stream.Collectors.joining(", ")) + ") VALUES (" + "?, ".repeat(columns.size() - 1) + "?)";
+            com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+            for (Path f : files) {
+                if (done.contains(f.toString())) {
+                    continue;
+                }
+                try (PreparedStatement ps = db.prepareStatement(insert);
+                     java.io.BufferedReader lines = java.nio.file.Files.newBufferedReader(f)) {
+                    String line;
+                    while ((line = lines.readLine()) != null) {
+                        if (line.isBlank()) {
+                            continue;
+                        }
+                        com.fasterxml.jackson.databind.JsonNode o = json.readTree(line);
+                        for (int i = 0; i < columns.size(); i++) {
+                            com.fasterxml.jackson.databind.JsonNode v = o.get(columns.get(i));
+                            ps.setObject(i + 1, v == null || v.isNull() ? null : v.isValueNode() ? v.asText() : v.toString());
+                        }
+                        ps.addBatch();
+                        rows++;
+                    }
+                    ps.executeBatch();
+                }
+                done.add(f.toString());
+            }
+        }
+        return List.of(List.of(String.valueOf(rows), String.valueOf(rows), "0"));
     }
 
     /**

@@ -154,7 +154,8 @@ class CommandLineTest {
                 .contains("OK    Mapping GLEntries (mappings/gl-entries.yaml) against $metadata of GeneralJournalAccountEntryBiEntities: "
                         + "14 properties, key and types match; the other source of GLEntries, GeneralJournalAccountEntries "
                         + "(mappings/gl-entries-data-entity.yaml), is not published by this tenant")
-                .contains("All 31 checks passed.");
+                .contains("OK    Databricks staging volume /Volumes/main/finance/staging (bulk path for runs of 50,000 rows or more): exists")
+                .contains("All 32 checks passed.");
 
         Path vendors = dir.resolve("mappings/vendors.yaml");
         Files.writeString(vendors, Files.readString(vendors).replace("source: VendorGroupId", "source: VendorGroupIdentifier"));
@@ -164,7 +165,7 @@ class CommandLineTest {
                         + "Vendors (mappings/vendors.yaml): VendorsV2 has no property VendorGroupIdentifier (column VendorGroup); "
                         + "did you mean VendorGroupId?")
                 .contains("FAIL  F&O entity VendorsV2").contains("HTTP 400")
-                .contains("2 of 31 checks failed.");
+                .contains("2 of 32 checks failed.");
 
         // the data entity chosen for GLEntries where the tenant publishes only the BI entity: check says how to switch
         Files.writeString(vendors, Files.readString(vendors).replace("source: VendorGroupIdentifier", "source: VendorGroupId"));
@@ -176,6 +177,14 @@ class CommandLineTest {
                         + "GeneralJournalAccountEntries")
                 .contains("this tenant publishes GeneralJournalAccountEntryBiEntities instead (mappings/gl-entries.yaml): "
                         + "set mapping.GLEntries=GeneralJournalAccountEntryBiEntities");
+
+        // a staging volume that does not exist: named, with what to create and grant
+        properties("databricks.volume=nosuchvolume");
+        out.getBuffer().setLength(0);
+        assertThat(run("check")).isEqualTo(1);
+        assertThat(out.toString()).contains("FAIL  Databricks staging volume /Volumes/main/finance/nosuchvolume")
+                .contains("CREATE VOLUME main.finance.nosuchvolume").contains("READ VOLUME, WRITE VOLUME")
+                .contains("1 of 32 checks failed.");
     }
 
     @Test

@@ -111,6 +111,101 @@ class DatabricksDestinationTest {
         }
     }
 
+    /** Rows of a table as text per column (decimals without trailing zeros, times as instants), on the columns given. */
+    private static List<Map<String, String>> normalized(List<Map<String, Object>> rows, java.util.Collection<String> columns) {
+        return rows.stream().map(r -> {
+            Map<String, String> out = new java.util.LinkedHashMap<>();
+            for (String c : columns) {
+                Object v = r.get(c);
+                out.put(c, v == null ? null : v instanceof java.math.BigDecimal d ? d.stripTrailingZeros().toPlainString()
+                        : v instanceof java.time.OffsetDateTime t ? t.toInstant().toString() : v.toString());
+            }
+            return out;
+        }).toList();
+    }
+
+    /** The Delta table holds exactly what the landing table holds, row for row and value for value. */
+    private static void assertWarehouseEqualsLanding(ConnectorRuntime rt, String table, String orderBy) throws Exception {
+        List<Map<String, Object>> delta = warehouse(rt, "SELECT * FROM \"" + table + "\" ORDER BY " + orderBy);
+        List<Map<String, Object>> landing = TestConnector.query(rt, "SELECT * FROM \"" + table + "\" ORDER BY " + orderBy);
+        assertThat(delta).as("rows in Databricks").hasSameSizeAs(landing).isNotEmpty();
+        java.util.Set<String> columns = delta.get(0).keySet();
+        assertThat(normalized(delta, columns)).isEqualTo(normalized(landing, columns));
+    }
+
+    private static List<String> staged(ConnectorRuntime rt) throws Exception {
+        return rt.sandbox().databricks().volumes().files("/Volumes/main/finance/staging");
+    }
+
+    @Test
+    void aLargeRunIsStagedAsFilesAndLoadedInAHandfulOfStatements() throws Exception {
+        Properties p = databricks();
+        p.setProperty("sandbox.fno.rows.GeneralJournalAccountEntryBiEntities", "25000");
+        p.setProperty("databricks.bulk-threshold-rows", "10000");
+        try (ConnectorRuntime rt = TestConnector.start(p)) {
+            DatabricksEmulator db = rt.sandbox().databricks();
+            rt.syncNow("GLEntries", "test");
+            List<String> statements = db.submissions().stream().map(DatabricksEmulator.Submission::statement).toList();
+            // 25,000 rows: 3 files (batches of 10,000), then CREATE staging, COPY INTO, one MERGE, DROP; the MERGE path
+            // would have sent 50 MERGE statements of 500 rows
+            assertThat(db.volumes().uploads()).isEqualTo(3);
+            assertThat(statements).hasSize(6);
+            assertThat(statements).filteredOn(x -> x.startsWith("MERGE")).hasSize(1);
+            assertThat(statements).filteredOn(x -> x.startsWith("COPY INTO")).singleElement().asString()
+                    .contains("/Volumes/main/finance/staging/ml-connector/GLEntries/");
+            assertThat(statements.get(statements.size() - 1)).startsWith("DROP TABLE IF EXISTS `_mlc_stage_GLEntries_");
+            assertWarehouseEqualsLanding(rt, "GLEntries", "\"EntryRecId\"");
+            assertThat(staged(rt)).as("staging files left").isEmpty();
+            assertThat(db.jobRuns()).isEqualTo(1);
+            assertThat(TestConnector.runs(rt, "GLEntries").get(0)).containsEntry("STATUS", "SUCCEEDED");
+
+            // a run below the threshold merges by statements, as before
+            rt.syncNow("Vendors", "test");
+            assertThat(db.volumes().uploads()).isEqualTo(3);
+            assertThat(db.submissions().stream().map(DatabricksEmulator.Submission::statement)).filteredOn(x -> x.startsWith("MERGE")).hasSize(3);
+            assertWarehouseEqualsLanding(rt, "Vendors", "\"Company\", \"VendorAccount\"");
+        }
+    }
+
+    @Test
+    void stagedRowsSurviveAFailureBetweenTheStepsAndAreMergedBeforeAnythingNewer() throws Exception {
+        Properties p = databricks();
+        p.setProperty("databricks.bulk-threshold-rows", "100"); // Vendors (600, read whole each run) always takes the bulk path
+        p.setProperty("sync.batch-size", "250");
+        try (ConnectorRuntime rt = TestConnector.start(p)) {
+            DatabricksEmulator db = rt.sandbox().databricks();
+            // the warehouse fails the MERGE: the staged rows are kept, the run says where
+            db.failStatementsStartingWith("MERGE");
+            assertThatThrownBy(() -> rt.syncNow("Vendors", "test")).hasStackTraceContaining("merged before the next write");
+            assertThat(staged(rt)).hasSize(3);
+            assertThat(warehouse(rt, "SELECT COUNT(*) AS N FROM \"Vendors\"").get(0).get("N")).isEqualTo(0L);
+
+            // the next run merges them first, then its own (vendor 10 renamed since)
+            db.failStatementsStartingWith(null);
+            rt.sandbox().update("VendorsV2", 10, Map.of("VendorOrganizationName", "renamed after the failure"));
+            rt.syncNow("Vendors", "test");
+            assertThat(staged(rt)).isEmpty();
+            assertWarehouseEqualsLanding(rt, "Vendors", "\"Company\", \"VendorAccount\"");
+            assertThat(warehouse(rt, "SELECT \"VendorName\" FROM \"Vendors\" WHERE \"VendorAccount\" = 'V-000011'"))
+                    .extracting(r -> r.get("VendorName")).containsExactly("renamed after the failure");
+
+            // a failure after the MERGE (the staging table cannot be dropped): the files stay, and merging them again
+            // changes nothing
+            db.failStatementsStartingWith("DROP");
+            rt.sandbox().update("VendorsV2", 10, Map.of("VendorOrganizationName", "renamed twice"));
+            rt.sandbox().delete("VendorsV2", 12);
+            assertThatThrownBy(() -> rt.syncNow("Vendors", "test")).hasStackTraceContaining("merged before the next write");
+            assertThat(staged(rt)).hasSize(1);
+            db.failStatementsStartingWith(null);
+            rt.syncNow("Vendors", "test");
+            assertThat(staged(rt)).isEmpty();
+            assertWarehouseEqualsLanding(rt, "Vendors", "\"Company\", \"VendorAccount\"");
+            assertThat(warehouse(rt, "SELECT COUNT(*) AS N FROM \"Vendors\"").get(0).get("N")).isEqualTo(599L);
+            assertThat(warehouse(rt, "SELECT COUNT(*) AS N FROM INFORMATION_SCHEMA.TABLES WHERE TABLE_NAME LIKE '_mlc_stage_%'")
+                    .get(0).get("N")).as("staging tables left").isEqualTo(0L);
+        }
+    }
+
     @Test
     void aFollowedJobRunHasADeadlineAndAStateNobodyKnowsEndsTheWait() throws Exception {
         Properties p = databricks();

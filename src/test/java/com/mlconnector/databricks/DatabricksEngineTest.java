@@ -153,6 +153,48 @@ class DatabricksEngineTest {
     }
 
     @Test
+    void theBulkPathsStatementsRunOnSparkAndDelta() throws Exception {
+        EntityMapping bulk = MappingLoader.load(Files.writeString(dir.resolve("bulk.yaml"),
+                Files.readString(dir.resolve("types.yaml")).replace("table: Things", "table: BulkThings")));
+        Path volumes = Files.createDirectories(dir.resolve("volumes"));
+        spark.mountVolumes(volumes);
+        h2.mountVolumes(volumes);
+        String folder = "/Volumes/main/contract/staging/ml-connector/BulkThings/20261202T000000000Z-run";
+        Path local = Files.createDirectories(volumes.resolve(folder.substring("/Volumes/".length())));
+        Object[] allNull = row("gbsi", 9, null, null);
+        for (int c = 2; c < allNull.length; c++) {
+            allNull[c] = null;
+        }
+        // batch 1 and batch 2 both hold usmf/1 (a key read twice): the later one must win
+        Files.write(local.resolve("000001.json"), DatabricksBulkLoad.ndjson(com.mlconnector.sync.Batch.read("run", bulk, 1, List.of(
+                row("usmf", 1, "first read", new BigDecimal("1")), row("usmf", 2, "O'Brien & Søn \\ \"q\" 東京", new BigDecimal("1234.5"))))));
+        Files.write(local.resolve("000002.json"), DatabricksBulkLoad.ndjson(com.mlconnector.sync.Batch.read("run", bulk, 2, List.of(
+                row("usmf", 1, "read again", new BigDecimal("-0.000001")), allNull))));
+
+        onBoth(DatabricksSql.createTable(bulk, false), List.of());
+        String staging = "_mlc_stage_BulkThings_run";
+        for (int round = 0; round < 2; round++) { // everything again, as after a crash between the steps: nothing changes
+            onBoth(DatabricksSql.createStaging(bulk, staging), List.of());
+            onBoth(DatabricksSql.copyInto(staging, folder), List.of());
+            onBoth(DatabricksSql.mergeStaged(bulk, staging, false), List.of());
+        }
+        onBoth(DatabricksSql.dropStaging(staging), List.of());
+        onBoth(DatabricksSql.dropStaging(staging), List.of()); // IF EXISTS: a repeated clean-up is no error
+        String select = "SELECT `Company`, `Id`, `Name`, `Status`, `Count`, `Amount`, `Active`, `Modified`, `Booked` FROM `BulkThings` "
+                + "ORDER BY `Company`, `Id`";
+        List<List<String>> landed = spark.execute(select, List.of());
+        assertThat(landed).hasSize(3);
+        assertThat(landed.get(0)).containsExactly("gbsi", "9", null, null, null, null, null, null, null);
+        assertThat(landed.get(1).subList(0, 7)).containsExactly("usmf", "1", "read again", "Open", "3", "-0.000001", "true");
+        assertThat(landed.get(1).get(7)).as("the timestamp, whatever the engine's zone").startsWith("2026-11-30");
+        assertThat(landed.get(1).get(8)).isEqualTo("2026-11-30");
+        assertThat(landed.get(2).get(2)).isEqualTo("O'Brien & Søn \\ \"q\" 東京");
+        assertThat(h2.query("SELECT \"Name\" FROM \"BulkThings\" ORDER BY \"Company\", \"Id\""))
+                .extracting(r -> r.get("Name")).containsExactly(null, "read again", "O'Brien & Søn \\ \"q\" 東京");
+        assertThat(spark.execute("SHOW TABLES LIKE '_mlc_stage*'", List.of())).as("staging tables left").isEmpty();
+    }
+
+    @Test
     void whatDatabricksRefusesIsRefusedByBoth() {
         onBoth(DatabricksSql.createTable(mapping, false).replace("`Things`", "`Refused`"), List.of());
         // the MERGE the connector used to send: a column list on the source alias
@@ -190,10 +232,15 @@ class DatabricksEngineTest {
         p.setProperty("databricks.rows-per-statement", "250");
         p.setProperty("databricks.statement-timeout-seconds", "180");
         p.setProperty("sandbox.databricks.engine", SparkWarehouse.class.getName());
+        // Vendors (600 rows, read whole every run) takes the bulk path, GLAccounts (150) the MERGE statements
+        p.setProperty("databricks.bulk-threshold-rows", "500");
         try (ConnectorRuntime rt = TestConnector.start(p)) {
             DatabricksWarehouse engine = rt.sandbox().databricks().engine();
             rt.syncNow("Vendors", "test");
             assertThat(engine.execute("SELECT COUNT(*) FROM `Vendors`", List.of())).containsExactly(List.of("600"));
+            assertThat(rt.sandbox().databricks().submissions()).filteredOn(x -> x.statement().startsWith("COPY INTO")).hasSize(1);
+            rt.syncNow("GLAccounts", "test");
+            assertThat(engine.execute("SELECT COUNT(*) FROM `GLAccounts`", List.of())).containsExactly(List.of("150"));
 
             rt.sandbox().update("VendorsV2", 10, Map.of("VendorOrganizationName", "Quote ' and \\ backslash \"x\""));
             rt.sandbox().delete("VendorsV2", 11);
@@ -214,6 +261,7 @@ class DatabricksEngineTest {
             }
             assertThat(delta).isEqualTo(landed);
             assertThat(delta.get("usmf|V-000011")).startsWith("Quote ' and \\ backslash \"x\"|");
+            assertThat(rt.sandbox().databricks().volumes().files("/Volumes/main/finance/staging")).as("staged files left").isEmpty();
             assertThat(Stream.of(TestConnector.runs(rt, "Vendors").toArray())).hasSize(2);
             assertThat(TestConnector.runs(rt, "Vendors")).allSatisfy(r -> assertThat(r).containsEntry("STATUS", "SUCCEEDED"));
         }

@@ -113,12 +113,11 @@ public final class BusinessEventReceiver {
         int dup = 0;
         int ignored = 0;
         for (BusinessEvent e : events) {
-            EventMap.Read read = map.forEvent(e.businessEventId());
-            boolean isNew = store.storeIfNew(e, read == null ? null : read.mapping().table(),
-                    read == null ? EventStore.Status.IGNORED : EventStore.Status.PENDING);
+            List<String> tables = map.readsFor(e.businessEventId()).stream().map(r -> r.mapping().table()).toList();
+            boolean isNew = store.storeIfNew(e, tables);
             if (!isNew) {
                 dup++;
-            } else if (read == null) {
+            } else if (tables.isEmpty()) {
                 ignored++;
                 LOG.info("Business event {} ({}) kept but not read: events/business-events.yaml has no read for it",
                         e.businessEventId(), e.eventId());

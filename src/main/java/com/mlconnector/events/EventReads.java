@@ -77,11 +77,11 @@ public final class EventReads {
             return List.of();
         }
         List<EventStore.Stored> due = store.due(50_000);
-        // by kind of event: each kind has its own match fields (two kinds may read the same table)
+        // by kind of event and table: each has its own match fields (two kinds may read the same table, one kind several)
         Map<String, List<EventStore.Stored>> byKind = new LinkedHashMap<>();
         List<EventStore.Stored> unreadable = new ArrayList<>();
         for (EventStore.Stored e : due) {
-            EventMap.Read r = map.forEvent(e.businessEventId());
+            EventMap.Read r = map.read(e.businessEventId(), e.table());
             if (r == null) {
                 unreadable.add(e); // the event map changed since it was stored
                 continue;
@@ -89,7 +89,7 @@ public final class EventReads {
             if (pauses.isPaused(r.mapping().table())) {
                 continue; // paused by an operator: the events wait
             }
-            byKind.computeIfAbsent(e.businessEventId(), k -> new ArrayList<>()).add(e);
+            byKind.computeIfAbsent(e.businessEventId() + "\n" + e.table(), k -> new ArrayList<>()).add(e);
         }
         if (!unreadable.isEmpty()) {
             store.failed(unreadable, null, "events/business-events.yaml no longer has a read for this event", 1, Duration.ZERO);
@@ -105,12 +105,12 @@ public final class EventReads {
     }
 
     /**
-     * The events of one kind as reads whose $filter, percent-encoded, stays within events.max-filter-length: records
+     * The events of one kind, for one table, as reads whose $filter, percent-encoded, stays within events.max-filter-length: records
      * sharing all but the last match value share a clause, {@code (dataAreaId eq 'usmf' and (PurchaseOrderNumber eq
      * 'PO-1' or PurchaseOrderNumber eq 'PO-2'))}; a record asked for by several events is read once.
      */
     List<Planned> plan(List<EventStore.Stored> events) throws Exception {
-        EventMap.Read r = map.forEvent(events.get(0).businessEventId());
+        EventMap.Read r = map.read(events.get(0).businessEventId(), events.get(0).table());
         EntityMapping m = r.mapping();
         List<String> sources = new ArrayList<>(r.match().keySet());
         // first the distinct records, each with every event asking for it (a record is read once, however often asked)
@@ -237,7 +237,7 @@ public final class EventReads {
     public void done(Exchange exchange) throws Exception {
         Planned p = exchange.getMessage().getHeader(EVENTS, Planned.class);
         EntitySync sync = exchange.getProperty(RunLedger.SYNC, EntitySync.class);
-        store.read(p.getEvents().stream().map(EventStore.Stored::eventId).toList(), sync == null ? null : sync.getRunId());
+        store.read(p.getEvents(), sync == null ? null : sync.getRunId());
     }
 
     private static boolean incomplete(Throwable t) {

@@ -202,6 +202,14 @@ public final class Sandbox implements AutoCloseable {
      */
     public void postInvoice(long index) {
         FnoDataSet pending = data.get("VendorInvoiceHeaders");
+        // posting journals the invoice: it appears in the invoice journal (VendInvoiceJourBiEntities) under the same
+        // legal entity, invoice number and invoice account, and leaves the pending documents
+        FnoDataSet journal = data.get("VendInvoiceJourBiEntities");
+        Map<String, Object> posted = new java.util.HashMap<>();
+        posted.put("dataAreaId", pending.value(index, pending.entity().property("dataAreaId")));
+        posted.put("InvoiceId", pending.value(index, pending.entity().property("InvoiceNumber")));
+        posted.put("InvoiceAccount", pending.value(index, pending.entity().property("InvoiceAccount")));
+        journal.insert(posted);
         pending.delete(index);
         businessEvents.changed(pending, index);
     }

@@ -75,12 +75,14 @@ class BusinessEventsTest {
             List<Map<String, Object>> stored = TestConnector.query(rt, "SELECT event_id, status, run_id, target_table FROM business_event");
             assertThat(stored).singleElement().satisfies(e -> {
                 assertThat(e.get("STATUS")).isEqualTo("READ");
-                assertThat(e.get("TARGET_TABLE")).isEqualTo("Invoices");
+                assertThat(e.get("TARGET_TABLE")).isEqualTo("Invoices,PostedInvoices"); // the event's two reads
             });
             String eventId = (String) stored.get(0).get("EVENT_ID");
-            List<Map<String, Object>> eventRuns = TestConnector.query(rt, "SELECT * FROM connector_run WHERE trigger_kind = 'event'");
+            Object readRun = TestConnector.query(rt, "SELECT run_id FROM business_event_read WHERE target_table = 'Invoices'").get(0).get("RUN_ID");
+            List<Map<String, Object>> eventRuns = TestConnector.query(rt, "SELECT * FROM connector_run WHERE trigger_kind = 'event' "
+                    + "AND target_table = 'Invoices'");
             assertThat(eventRuns).singleElement().satisfies(r -> {
-                assertThat(r.get("RUN_ID")).isEqualTo(stored.get(0).get("RUN_ID"));
+                assertThat(r.get("RUN_ID")).isEqualTo(readRun);
                 assertThat(r.get("STATUS")).isEqualTo("SUCCEEDED");
                 assertThat((Long) r.get("ROWS_READ")).as("a targeted read, not the whole entity").isLessThan(20);
             });
@@ -105,14 +107,28 @@ class BusinessEventsTest {
             String company = (String) rt.sandbox().value("VendorInvoiceHeaders", 42, "dataAreaId");
             String where = " FROM \"Invoices\" WHERE \"Company\" = '" + company + "' AND \"HeaderReference\" = '" + key + "'";
             assertThat(landed(rt, "SELECT COUNT(*)" + where)).isEqualTo(1L);
-            // posted in F&O: the invoice leaves the pending entity, and F&O says so with VendorInvoicePostedBusinessEvent
+            String invoice = (String) rt.sandbox().value("VendorInvoiceHeaders", 42, "InvoiceNumber");
+            String account = (String) rt.sandbox().value("VendorInvoiceHeaders", 42, "InvoiceAccount");
+            String posted = " FROM \"PostedInvoices\" WHERE \"Company\" = '" + company + "' AND \"InvoiceNumber\" = '" + invoice
+                    + "' AND \"VendorAccount\" = '" + account + "'";
+            assertThat(landed(rt, "SELECT COUNT(*)" + posted)).isEqualTo(0L);
+            // posted in F&O: the invoice leaves the pending entity and enters the invoice journal, and F&O says so with
+            // VendorInvoicePostedBusinessEvent, which leads to two reads
             rt.sandbox().postInvoice(42);
             until(() -> Long.valueOf(0).equals(landed(rt, "SELECT COUNT(*)" + where)), 15_000, "the pending invoice left the landing table");
+            until(() -> Long.valueOf(1).equals(landed(rt, "SELECT COUNT(*)" + posted)), 15_000, "the posted invoice landed");
             until(() -> "READ".equals(landed(rt, "SELECT status FROM business_event")), 10_000, "the event was read");
+            assertThat(TestConnector.query(rt, "SELECT target_table, status FROM business_event_read ORDER BY target_table"))
+                    .extracting(r -> r.get("TARGET_TABLE") + " " + r.get("STATUS")).containsExactly("Invoices READ", "PostedInvoices READ");
             assertThat(rt.sandbox().databricks().query("SELECT COUNT(*) AS N" + where).get(0).get("N")).isEqualTo(0L);
+            assertThat(rt.sandbox().databricks().query("SELECT COUNT(*) AS N" + posted).get(0).get("N")).isEqualTo(1L);
             assertThat(TestConnector.count(rt, "Invoices")).isEqualTo(rt.sandbox().rowCount("VendorInvoiceHeaders"));
-            assertThat(TestConnector.query(rt, "SELECT * FROM connector_run WHERE trigger_kind = 'event'")).singleElement()
-                    .satisfies(r -> assertThat(r).containsEntry("STATUS", "SUCCEEDED").containsEntry("ROWS_DELETED", 2L));
+            assertThat(TestConnector.query(rt, "SELECT * FROM connector_run WHERE trigger_kind = 'event' ORDER BY target_table"))
+                    .satisfiesExactly(
+                            r -> assertThat(r).containsEntry("TARGET_TABLE", "Invoices").containsEntry("STATUS", "SUCCEEDED")
+                                    .containsEntry("ROWS_DELETED", 2L),
+                            r -> assertThat(r).containsEntry("TARGET_TABLE", "PostedInvoices").containsEntry("STATUS", "SUCCEEDED")
+                                    .containsEntry("ROWS_WRITTEN", 1L));
         }
     }
 

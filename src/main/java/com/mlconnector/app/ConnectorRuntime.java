@@ -81,6 +81,8 @@ public final class ConnectorRuntime implements AutoCloseable {
     private DatabricksSettings databricksSettings;
     private DatabricksDestination databricks;
     private DatabricksClient databricksClient;
+    private com.mlconnector.state.TableLeases leases;
+    private NodeHeartbeat heartbeat;
     private TableauSettings tableauSettings;
     private TableauSession tableauSession;
     private TableauDestination tableau;
@@ -125,6 +127,8 @@ public final class ConnectorRuntime implements AutoCloseable {
         main.setOverrideProperties(overrides);
         main.configure().withRoutesIncludePattern("file:" + dir + "/routes/*.yaml");
         // the embedded HTTP server receives webhooks; application.properties (camel.server.*) overrides these
+        // one name on every node: a clustered schedule's job finds the context of the node it fires on by this name
+        main.addInitialProperty("camel.main.name", "ml-connector");
         main.addInitialProperty("camel.server.enabled", "true");
         main.addInitialProperty("camel.server.host", "127.0.0.1");
         main.addInitialProperty("camel.server.port", "8085");
@@ -345,7 +349,15 @@ public final class ConnectorRuntime implements AutoCloseable {
         }
         powerBi = new PowerBiDestination(powerBiSettings, powerBiClient, new PushPacer(clock, powerBiSettings), clock,
                 state, landing, mappings);
-        RunLedger ledger = new RunLedger(landing.dataSource(), mappings, settings, fno, changes, state);
+        leases = new com.mlconnector.state.TableLeases(landing.dataSource(), com.mlconnector.state.Nodes.newIdentity(),
+                java.time.Duration.ofSeconds(settings.leaseSeconds));
+        heartbeat = new NodeHeartbeat(landing.dataSource(), leases, options.schedules() ? "service" : "command");
+        if (options.schedules() && QuartzCluster.wanted(props.apply("connector.cluster"), landing.dialect())) {
+            QuartzCluster.configure(ctx, landing.dataSource(), leases.owner(), 7_500);
+            LOG.info("Schedules are shared with every node on this state database (Quartz JDBC job store, clustered): "
+                    + "each firing runs on one node");
+        }
+        RunLedger ledger = new RunLedger(landing.dataSource(), mappings, settings, fno, changes, state, leases);
         ledger.abandonInterrupted();
         LandingWriter writer = new LandingWriter(landing);
         DeliveryRecorder recorder = new DeliveryRecorder(state, deadLetters);
@@ -495,6 +507,7 @@ public final class ConnectorRuntime implements AutoCloseable {
     public PowerBiSettings powerBiSettings() { return powerBiSettings; }
     public DatabricksSettings databricksSettings() { return databricksSettings; }
     public DatabricksClient databricksClient() { return databricksClient; }
+    public com.mlconnector.state.TableLeases leases() { return leases; }
     public TableauDestination tableau() { return tableau; }
     public TableauWebhooks tableauWebhooks() { return tableauWebhooks; }
     public BusinessEventReceiver businessEvents() { return businessEvents; }
@@ -511,6 +524,9 @@ public final class ConnectorRuntime implements AutoCloseable {
             main.stop();
         } catch (RuntimeException e) {
             LOG.warn("stopping Camel: {}", e.getMessage());
+        }
+        if (heartbeat != null) {
+            heartbeat.close();
         }
         if (tableauSession != null) {
             tableauSession.close(); // signs out, freeing the token's one session

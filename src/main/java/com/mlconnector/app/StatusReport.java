@@ -137,4 +137,27 @@ public final class StatusReport {
         long s = d.toSeconds();
         return s < 120 ? s + "s" : s < 7200 ? (s / 60) + "m" : (s / 3600) + "h";
     }
+
+    /** The nodes alive on this state database, and which of them runs what now ("" when none is alive). */
+    public static String nodes(DataSource db, Duration leaseTime) throws SQLException {
+        List<com.mlconnector.state.Nodes.Node> alive = com.mlconnector.state.Nodes.alive(db, leaseTime);
+        List<com.mlconnector.state.TableLeases.Holder> leases = com.mlconnector.state.TableLeases.all(db);
+        Instant now = Instant.now();
+        StringBuilder sb = new StringBuilder();
+        sb.append(alive.isEmpty() ? "Nodes: none alive\n" : "Nodes alive (heartbeat within " + leaseTime.toSeconds() + " s):\n");
+        for (com.mlconnector.state.Nodes.Node n : alive) {
+            List<String> running = leases.stream().filter(l -> l.owner().equals(n.nodeId()) && l.expiresAt().isAfter(now))
+                    .map(l -> l.table() + " (run " + l.runId() + ")").toList();
+            sb.append(String.format("  %-48s %-8s up since %-21s %s%n", n.nodeId(), n.role(),
+                    n.startedAt().toString().replaceFirst("\\.\\d+Z$", "Z"),
+                    running.isEmpty() ? "idle" : "running " + String.join(", ", running)));
+        }
+        for (com.mlconnector.state.TableLeases.Holder l : leases) {
+            if (!l.expiresAt().isAfter(now)) {
+                sb.append(String.format("  %s: lease of %s expired at %s (its node stopped; the next run takes it over)%n",
+                        l.table(), l.owner(), l.expiresAt().toString().replaceFirst("\\.\\d+Z$", "Z")));
+            }
+        }
+        return sb.toString();
+    }
 }

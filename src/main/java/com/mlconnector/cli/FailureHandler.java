@@ -5,7 +5,7 @@ import com.mlconnector.mapping.MappingException;
 import picocli.CommandLine;
 
 /** Turns start-up failures into one plain line and an exit code: 2 for configuration, 1 for anything else. */
-final class FailureHandler implements CommandLine.IExecutionExceptionHandler {
+public final class FailureHandler implements CommandLine.IExecutionExceptionHandler {
     static final int CONFIG = 2;
 
     @Override

@@ -3,6 +3,7 @@ package com.mlconnector.cli;
 import com.mlconnector.app.ConnectorRuntime;
 import com.mlconnector.app.Replay;
 import com.mlconnector.app.RuntimeOptions;
+import com.mlconnector.app.StateReader;
 import com.mlconnector.state.DeadLetters;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -37,10 +38,11 @@ final class ReplayCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        try (ConnectorRuntime rt = ConnectorRuntime.start(RuntimeOptions.once(parent.dir, parent.overrides()))) {
-            var out = spec.commandLine().getOut();
-            if (list || (!all && ids.isEmpty())) {
-                List<DeadLetters.Entry> entries = rt.deadLetters().list(!all);
+        var out = spec.commandLine().getOut();
+        if (list || (!all && ids.isEmpty())) {
+            // read-only: runs beside the service (on PostgreSQL), nothing started, nothing written
+            try (StateReader state = StateReader.open(parent.dir, parent.overrides(), null)) {
+                List<DeadLetters.Entry> entries = new DeadLetters(state.dataSource()).list(!all);
                 out.printf("%-36s %-15s %-8s %6s %-20s %s%n", "BATCH", "ENTITY", "KIND", "ROWS", "DEAD SINCE", "REASON");
                 for (DeadLetters.Entry e : entries) {
                     out.printf("%-36s %-15s %-8s %6d %-20s %s%s%n", e.batchId(), e.table(), e.kind(), e.rows(),
@@ -50,6 +52,8 @@ final class ReplayCommand implements Callable<Integer> {
                 out.println(entries.size() + " dead letter(s)" + (all ? "" : " waiting"));
                 return 0;
             }
+        }
+        try (ConnectorRuntime rt = ConnectorRuntime.start(RuntimeOptions.once(parent.dir, parent.overrides()))) {
             List<String> targets = all ? Replay.pending(rt.deadLetters()) : ids;
             List<Replay.Outcome> outcomes = Replay.run(rt, targets);
             outcomes.forEach(o -> out.println((o.ok() ? "REPLAYED " : "FAILED   ") + o.batchId() + ": " + o.detail()));

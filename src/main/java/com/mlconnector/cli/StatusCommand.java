@@ -1,8 +1,10 @@
 package com.mlconnector.cli;
 
-import com.mlconnector.app.ConnectorRuntime;
-import com.mlconnector.app.RuntimeOptions;
+import com.mlconnector.app.StateReader;
 import com.mlconnector.app.StatusReport;
+import com.mlconnector.databricks.DatabricksSettings;
+import com.mlconnector.powerbi.PowerBiSettings;
+import com.mlconnector.tableau.TableauSettings;
 import com.mlconnector.events.EventStore;
 import com.mlconnector.tableau.TableauStatus;
 import com.mlconnector.sync.RunLedger;
@@ -11,8 +13,8 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
+import javax.sql.DataSource;
 import java.util.List;
-import java.util.Properties;
 import java.util.concurrent.Callable;
 
 /** Per entity and destination: last success, rows, lag, failures, dead letters, watermark. */
@@ -27,30 +29,33 @@ final class StatusCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        try (ConnectorRuntime rt = ConnectorRuntime.start(RuntimeOptions.once(parent.dir, parent.overrides()))) {
-            List<StatusReport.Line> lines = new java.util.ArrayList<>(
-                    StatusReport.of(rt.landing().dataSource(), rt.mappings().all(), RunLedger.DESTINATION));
-            if (rt.powerBiSettings().enabled) {
-                lines.addAll(StatusReport.of(rt.landing().dataSource(), rt.mappings().all().stream()
-                        .filter(m -> rt.powerBiSettings().takes(m.table())).toList(), "powerbi"));
+        // read-only: no migration, no routes, nothing written, so it runs beside the service (on PostgreSQL)
+        try (StateReader state = StateReader.open(parent.dir, parent.overrides(), null)) {
+            DataSource db = state.dataSource();
+            var out = spec.commandLine().getOut();
+            List<StatusReport.Line> lines = new java.util.ArrayList<>(StatusReport.of(db, state.mappings().all(), RunLedger.DESTINATION));
+            PowerBiSettings powerBi = state.powerBi();
+            if (powerBi.enabled) {
+                lines.addAll(StatusReport.of(db, state.mappings().all().stream().filter(m -> powerBi.takes(m.table())).toList(), "powerbi"));
             }
-            if (rt.databricksSettings().enabled) {
-                lines.addAll(StatusReport.of(rt.landing().dataSource(), rt.mappings().all().stream()
-                        .filter(m -> rt.databricksSettings().takes(m.table())).toList(), "databricks"));
+            DatabricksSettings databricks = state.databricks();
+            if (databricks.enabled) {
+                lines.addAll(StatusReport.of(db, state.mappings().all().stream().filter(m -> databricks.takes(m.table())).toList(), "databricks"));
             }
-            spec.commandLine().getOut().print(StatusReport.render(lines));
-            spec.commandLine().getOut().print(StatusReport.reconciles(rt.landing().dataSource()));
-            List<TableauStatus.Line> extracts = rt.tableau().settings().enabled
-                    ? TableauStatus.of(rt.landing().dataSource(), rt.tableau().settings()) : List.of();
-            spec.commandLine().getOut().print(TableauStatus.render(extracts));
+            out.print(StatusReport.render(lines));
+            out.print(StatusReport.reconciles(db));
+            TableauSettings tableau = state.tableau();
+            List<TableauStatus.Line> extracts = tableau.enabled ? TableauStatus.of(db, tableau) : List.of();
+            out.print(TableauStatus.render(extracts));
             long eventsFailed = 0;
-            if (rt.eventSettings().enabled) {
-                long pending = rt.eventStore().count(EventStore.Status.PENDING);
-                eventsFailed = rt.eventStore().count(EventStore.Status.FAILED);
-                spec.commandLine().getOut().printf("Business events: %d read, %d waiting to be read, %d failed (their records "
-                        + "come with the next scheduled run), %d ignored%n", rt.eventStore().count(EventStore.Status.READ), pending,
-                        eventsFailed, rt.eventStore().count(EventStore.Status.IGNORED));
+            if (state.events().enabled) {
+                EventStore events = new EventStore(db);
+                eventsFailed = events.count(EventStore.Status.FAILED);
+                out.printf("Business events: %d read, %d waiting to be read, %d failed (their records come with the next "
+                        + "scheduled run), %d ignored%n", events.count(EventStore.Status.READ), events.count(EventStore.Status.PENDING),
+                        eventsFailed, events.count(EventStore.Status.IGNORED));
             }
+            out.print(StatusReport.nodes(db, java.time.Duration.ofSeconds(state.settings().leaseSeconds)));
             return lines.stream().anyMatch(l -> l.failuresSince() > 0 || l.deadLetters() > 0)
                     || extracts.stream().anyMatch(TableauStatus.Line::behind) || eventsFailed > 0 ? 1 : 0;
         }

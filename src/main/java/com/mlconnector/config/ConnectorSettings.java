@@ -30,6 +30,8 @@ public final class ConnectorSettings {
     public final int batchSize;
     /** How long a run waits for another run of the same table to end before giving up. */
     public final int tableWaitMinutes;
+    /** How long a table lease lasts unless renewed: a node that dies gives its tables up at most this long after. */
+    public final int leaseSeconds;
     /** Dead letters of a lagging destination replayed at the end of each run of its table (0: none). */
     public final int catchUpBatches;
     public final Duration requestTimeout;
@@ -75,7 +77,8 @@ public final class ConnectorSettings {
         this.crossCompany = bool(p, "d365.cross-company", true);
         this.dimensionDelimiter = or(p, "d365.dimension-delimiter", "-");
         this.batchSize = integer(p, "sync.batch-size", 10_000, 1, 10_000);
-        this.tableWaitMinutes = integer(p, "sync.table-wait-minutes", 60, 1, 24 * 60);
+        this.tableWaitMinutes = integer(p, "sync.table-wait-minutes", 60, 0, 24 * 60);
+        this.leaseSeconds = integer(p, "sync.lease-seconds", 60, 5, 3600);
         this.catchUpBatches = integer(p, "sync.catch-up-batches", 10, 0, 1000);
         this.requestTimeout = Duration.ofSeconds(integer(p, "d365.request-timeout-seconds", 120, 1, 600));
         this.firstRequestTimeout = Duration.ofSeconds(integer(p, "d365.first-request-timeout-seconds", 300, 1, 900));

@@ -66,6 +66,13 @@ public final class FnoEmulator extends EmulatorServer {
     }
 
     /** Answers the next {@code n} data requests with 429. */
+    private volatile long pageDelayMillis;
+
+    /** Every data page takes at least this long to serve (a slow tenant; tests catch a run mid-way). */
+    public void setPageDelayMillis(long ms) {
+        pageDelayMillis = ms;
+    }
+
     public void throttleNext(int n) {
         forcedThrottles.set(n);
     }
@@ -133,6 +140,14 @@ public final class FnoEmulator extends EmulatorServer {
             return;
         }
         dataRequests.incrementAndGet();
+        if (pageDelayMillis > 0) {
+            try {
+                Thread.sleep(pageDelayMillis);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
         boolean countOnly = rest.endsWith("/$count");
         String entityName = countOnly ? rest.substring(0, rest.length() - 7) : rest;
         if (entityName.contains("(")) {

@@ -20,7 +20,7 @@ public final class EntitySync {
     private final String runId;
     private final EntityMapping mapping;
     private final int batchSize;
-    private final Instant started = Instant.now();
+    private Instant started = Instant.now();
     private final Set<String> seenPages = new HashSet<>();
     private final List<Object[]> pending = new ArrayList<>();
     private final Map<String, DestinationRun> destinations = new LinkedHashMap<>();
@@ -54,6 +54,9 @@ public final class EntitySync {
 
     void onEnd(Runnable r) { this.onEnd = r; }
 
+    /** The run starts when it holds its table (it may have waited for another run of it). */
+    void startedNow() { this.started = Instant.now(); }
+
     /** Gives what ends the run (the table's release) to the run that takes this one's place; this one keeps nothing. */
     Runnable handOverOnEnd() {
         Runnable r = onEnd;
@@ -74,6 +77,13 @@ public final class EntitySync {
     void recorded() { recorded = true; }
 
     boolean isRecorded() { return recorded; }
+
+    private java.util.function.BooleanSupplier leaseLost = () -> false;
+
+    void leaseLost(java.util.function.BooleanSupplier lost) { this.leaseLost = lost; }
+
+    /** Another process took this run's table (this one stalled past its lease): the run must stop. */
+    public boolean isLeaseLost() { return leaseLost.getAsBoolean(); }
 
     /** The run is over (its table may be run again). */
     void ended() { onEnd.run(); }

@@ -34,6 +34,11 @@ public final class FnoPages {
     public void readPage(Exchange exchange) throws Exception {
         EntitySync sync = exchange.getProperty(RunLedger.SYNC, EntitySync.class);
         EntityMapping m = sync.getMapping();
+        if (sync.isLeaseLost()) {
+            // this process stalled past its lease and another took the table: it goes on from what was confirmed
+            throw new IllegalStateException("run " + sync.getRunId() + " lost its lease on " + m.table()
+                    + " (this process did not renew it in time, and another process took the table); stopped");
+        }
         PageParser parser = parsers.computeIfAbsent(m.table(), t -> new PageParser(m, settings.dimensionDelimiter));
         String url = sync.getNextPage();
         PageParser.Page page;

@@ -38,30 +38,40 @@ public final class RunLedger {
     private final FnoClient fno;
     private final ChangeDetection changes;
     private final DeliveryState state;
-    private final java.util.Map<String, java.util.concurrent.Semaphore> tableLocks = new java.util.concurrent.ConcurrentHashMap<>();
+    private final com.mlconnector.state.TableLeases leases;
 
     public RunLedger(DataSource db, Mappings mappings, ConnectorSettings settings, FnoClient fno, ChangeDetection changes,
-                     DeliveryState state) {
+                     DeliveryState state, com.mlconnector.state.TableLeases leases) {
         this.db = db;
         this.mappings = mappings;
         this.settings = settings;
         this.fno = fno;
         this.changes = changes;
         this.state = state;
+        this.leases = leases;
     }
 
     /**
-     * Runs left RUNNING by a process that ended without closing them (killed, crashed) are marked ABANDONED at
-     * start-up; their confirmed batches stay confirmed, and the next run picks up from there.
+     * Runs left RUNNING by a process that died (killed, crashed, its machine gone) are marked ABANDONED: those whose
+     * table lease has expired, never one whose owner still renews it. Their confirmed batches stay confirmed, and
+     * the next run of the table picks up from there. Called at start-up and by every node's heartbeat.
      */
     public int abandonInterrupted() throws SQLException {
+        return abandon(db);
+    }
+
+    public static int abandon(DataSource db) throws SQLException {
         try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(
                 "UPDATE connector_run SET status = 'ABANDONED', finished_at = ?, error_message = "
-                        + "'the connector stopped during this run; the next run resumed from what was confirmed' WHERE status = 'RUNNING'")) {
-            ps.setTimestamp(1, Timestamp.from(Instant.now()));
+                        + "'the process running it stopped (its table lease expired); the next run resumed from what was confirmed' "
+                        + "WHERE status = 'RUNNING' AND NOT EXISTS (SELECT 1 FROM table_lease l WHERE l.run_id = connector_run.run_id "
+                        + "AND l.expires_at > ?)")) {
+            Instant now = Instant.now();
+            ps.setTimestamp(1, Timestamp.from(now));
+            ps.setTimestamp(2, Timestamp.from(now));
             int n = ps.executeUpdate();
             if (n > 0) {
-                LOG.warn("{} run(s) were interrupted by the last stop (marked ABANDONED); their confirmed batches are kept", n);
+                LOG.warn("{} run(s) of a process that stopped were marked ABANDONED (their leases expired); their confirmed batches are kept", n);
             }
             return n;
         }
@@ -102,14 +112,15 @@ public final class RunLedger {
                     m.change().strategy() == ChangePolicy.Strategy.GROWING_KEY ? m.change().column() : null));
         }
         try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(
-                "INSERT INTO connector_run (run_id, entity, target_table, destination, trigger_kind, status, started_at) "
-                        + "VALUES (?, ?, ?, ?, ?, 'RUNNING', ?)")) {
+                "INSERT INTO connector_run (run_id, entity, target_table, destination, trigger_kind, status, started_at, node_id) "
+                        + "VALUES (?, ?, ?, ?, ?, 'RUNNING', ?, ?)")) {
             ps.setString(1, runId);
             ps.setString(2, m.entitySet());
             ps.setString(3, m.table());
             ps.setString(4, DESTINATION);
             ps.setString(5, trigger);
             ps.setTimestamp(6, Timestamp.from(sync.getStarted()));
+            ps.setString(7, leases.owner());
             ps.executeUpdate();
         }
         sync.recorded();
@@ -124,28 +135,53 @@ public final class RunLedger {
     }
 
     /**
-     * One run of a table at a time (a schedule and a business-event read of the same table would otherwise both
-     * send rows the other is sending): waits for the run in progress. Released when the run ends, or at the latest
-     * when its exchange completes.
+     * One run of a table at a time, across every process and node sharing the state database (a schedule and a
+     * business-event read of the same table, or the service and a one-off `sync --once`, would otherwise both send
+     * rows the other is sending): the run takes the table's lease, waiting up to sync.table-wait-minutes for the run
+     * that holds it. Released when the run ends, or at the latest when its exchange completes.
      */
     private void holdTable(Exchange exchange, EntityMapping m, EntitySync sync) {
-        java.util.concurrent.Semaphore lock = tableLocks.computeIfAbsent(m.table(), t -> new java.util.concurrent.Semaphore(1));
+        java.time.Instant deadline = Instant.now().plus(Duration.ofMinutes(settings.tableWaitMinutes));
+        com.mlconnector.state.TableLeases.Holder holder;
+        long pause = 200;
         try {
-            if (!lock.tryAcquire(settings.tableWaitMinutes, java.util.concurrent.TimeUnit.MINUTES)) {
-                throw new IllegalStateException("another run of " + m.table() + " has been running for over "
-                        + settings.tableWaitMinutes + " minutes (sync.table-wait-minutes); this one was not started");
+            while (true) {
+                java.util.List<String> takenFrom = new java.util.ArrayList<>();
+                holder = leases.tryAcquire(m.table(), sync.getRunId(), takenFrom);
+                if (holder == null) {
+                    if (!takenFrom.isEmpty()) {
+                        LOG.warn("run={} entity={} took over the table from run {}, whose process stopped renewing its lease",
+                                sync.getRunId(), m.entitySet(), takenFrom);
+                        abandon(db);
+                    }
+                    break;
+                }
+                if (Instant.now().isAfter(deadline)) {
+                    throw new IllegalStateException(m.table() + " is held by " + holder.describe() + "; waited "
+                            + settings.tableWaitMinutes + " minutes (sync.table-wait-minutes), so this run was not started");
+                }
+                Thread.sleep(pause);
+                pause = Math.min(pause * 2, 2_000);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while waiting for the run of " + m.table() + " in progress");
+        } catch (SQLException e) {
+            throw new IllegalStateException("could not take the lease of " + m.table() + " in the state database: " + e.getMessage(), e);
         }
         java.util.concurrent.atomic.AtomicBoolean held = new java.util.concurrent.atomic.AtomicBoolean(true);
         Runnable release = () -> {
             if (held.compareAndSet(true, false)) {
-                lock.release();
+                try {
+                    leases.release(m.table(), sync.getRunId());
+                } catch (SQLException e) {
+                    LOG.warn("run={} could not release the lease of {} (it expires by itself): {}", sync.getRunId(), m.table(), e.getMessage());
+                }
             }
         };
+        sync.startedNow();
         sync.onEnd(release);
+        sync.leaseLost(() -> leases.isLost(sync.getRunId()));
         exchange.getExchangeExtension().addOnCompletion(new org.apache.camel.support.SynchronizationAdapter() {
             @Override
             public void onDone(Exchange done) {
@@ -261,11 +297,12 @@ public final class RunLedger {
     }
 
     private void finish(EntitySync sync, String status, String error) throws SQLException {
-        sync.ended();
+        // the outcome is recorded while the lease is still held (then no other process can take this run for abandoned),
+        // and it is the truth even over an ABANDONED set while this process stalled past its lease
         try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(
                 "UPDATE connector_run SET status = ?, finished_at = ?, rows_total = ?, rows_read = ?, rows_written = ?, "
                         + "batches = ?, pages = ?, error_message = ?, rows_unchanged = ?, rows_deleted = ?, dead_batches = ? "
-                        + "WHERE run_id = ? AND status = 'RUNNING'")) {
+                        + "WHERE run_id = ? AND status IN ('RUNNING', 'ABANDONED')")) {
             ps.setString(1, status);
             ps.setTimestamp(2, Timestamp.from(Instant.now()));
             if (sync.getTotal() == null) {
@@ -291,6 +328,8 @@ public final class RunLedger {
             ps.setInt(11, dead);
             ps.setString(12, sync.getRunId());
             ps.executeUpdate();
+        } finally {
+            sync.ended();
         }
     }
 

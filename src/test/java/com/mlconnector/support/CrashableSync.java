@@ -21,6 +21,8 @@ public final class CrashableSync {
         p.setProperty("databricks.enabled", "false"); // idempotent by MERGE; left out to keep the test short
         p.setProperty("tableau.enabled", "false"); // reads the landing: nothing of its own to lose in a crash
         p.setProperty("events.enabled", "false");
+        // a killed child's table lease expires this soon, so the next child takes its tables over without a long wait
+        p.setProperty("sync.lease-seconds", "5");
         return p;
     }
 

@@ -1,0 +1,151 @@
+package com.mlconnector.sync;
+
+import com.mlconnector.app.ConnectorRuntime;
+import com.mlconnector.support.ExpectedRows;
+import com.mlconnector.support.ServiceNode;
+import com.mlconnector.support.TestConnector;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Two nodes (two JVMs) with the same configuration and one PostgreSQL state database share one schedule: each cron
+ * firing runs on one node; when the node mid-run is killed (SIGKILL), the other takes the table once the lease
+ * expires and finishes it, and the landing table equals the source. Runs with -Ppostgres.
+ */
+class TwoNodesTest {
+    @TempDir
+    Path temp;
+
+    private String base;
+    private String schema;
+
+    private String url() {
+        return base + (base.contains("?") ? "&" : "?") + "currentSchema=" + schema;
+    }
+
+    private Process node(String name, List<String> settings) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx384m", "-cp", System.getProperty("java.class.path"), ServiceNode.class.getName()));
+        cmd.addAll(settings);
+        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(temp.resolve(name + ".log").toFile()).start();
+    }
+
+    private String awaitReady(String name, Process p) throws Exception {
+        Path log = temp.resolve(name + ".log");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+        while (System.nanoTime() < deadline) {
+            if (Files.exists(log)) {
+                for (String line : Files.readAllLines(log)) {
+                    if (line.startsWith("NODE-READY ")) {
+                        return line.substring("NODE-READY ".length()).trim();
+                    }
+                }
+            }
+            assertThat(p.isAlive()).as(name + " is running; see " + log).isTrue();
+            Thread.sleep(100);
+        }
+        throw new AssertionError(name + " did not start; see " + log);
+    }
+
+    private List<Map<String, Object>> runs(ConnectorRuntime rt) throws Exception {
+        return TestConnector.query(rt, "SELECT run_id, status, node_id, started_at, finished_at FROM connector_run "
+                + "WHERE target_table = 'Vendors' ORDER BY started_at");
+    }
+
+    private static Instant instant(Object v) {
+        return v instanceof Timestamp ts ? ts.toInstant() : ((java.time.OffsetDateTime) v).toInstant();
+    }
+
+    @Test
+    @Timeout(300)
+    void twoNodesRunEachFiringOnceAndTheSurvivorFinishesTheTableOfTheOneKilled() throws Exception {
+        base = System.getProperty("landing.test.postgres.url", "");
+        Assumptions.assumeFalse(base.isBlank(), "PostgreSQL tests are skipped: run with -Ppostgres (needs PostgreSQL on 127.0.0.1:5432)");
+        schema = "mlc_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        try (Connection c = DriverManager.getConnection(base); Statement st = c.createStatement()) {
+            st.execute("CREATE SCHEMA " + schema);
+        }
+        List<String> settings = new ArrayList<>(List.of("connector.sandbox=true", "sandbox.landing.jdbc-url=" + url(),
+                "sandbox.fno.throttle-share=0", "sandbox.fno.rows.VendorsV2=12000",
+                "sandbox.fno.page-size=1000", "sync.batch-size=1000", "sandbox.fno.page-delay-ms=400",
+                "powerbi.enabled=false", "databricks.enabled=false", "tableau.enabled=false", "events.enabled=false",
+                "camel.server.port=0", "camel.management.enabled=false", "sync.lease-seconds=6",
+                "schedule.Vendors=0/20 * * * * ?",
+                // -Dtwonodes.cluster=false shows the defect this guards against: each node fires every schedule
+                "connector.cluster=" + System.getProperty("twonodes.cluster", "auto")));
+        Properties local = TestConnector.defaults();
+        local.setProperty("sandbox.landing.jdbc-url", url());
+        local.setProperty("sandbox.fno.rows.VendorsV2", "12000");
+        Process a = node("node-a", settings);
+        Process b = node("node-b", settings);
+        try (ConnectorRuntime rt = TestConnector.start(local)) {
+            String nodeA = awaitReady("node-a", a);
+            String nodeB = awaitReady("node-b", b);
+            // three firings at least (every 20 s); a Vendors run reads 12 pages of 400 ms (a snapshot: whole, every run)
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            while (runs(rt).stream().filter(r -> !"RUNNING".equals(r.get("STATUS"))).count() < 3) {
+                assertThat(System.nanoTime()).as("three Vendors runs; logs in " + temp).isLessThan(deadline);
+                Thread.sleep(500);
+            }
+            List<Map<String, Object>> done = runs(rt);
+            for (int i = 1; i < done.size(); i++) {
+                // one run per firing: runs of two nodes for the same firing would start within a second of each other
+                assertThat(Duration.between(instant(done.get(i - 1).get("STARTED_AT")), instant(done.get(i).get("STARTED_AT"))))
+                        .as("runs %s", done).isGreaterThan(Duration.ofSeconds(10));
+            }
+            assertThat(done).extracting(r -> r.get("NODE_ID")).allSatisfy(n -> assertThat(n).isIn(nodeA, nodeB));
+            assertThat(done).filteredOn(r -> !"RUNNING".equals(r.get("STATUS"))).allSatisfy(r -> assertThat(r.get("STATUS")).isEqualTo("SUCCEEDED"));
+
+            // the next firing's run is killed half-way with its node
+            int before = done.size();
+            Map<String, Object> running = null;
+            deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (running == null) {
+                assertThat(System.nanoTime()).as("a run starts").isLessThan(deadline);
+                running = runs(rt).stream().skip(before).filter(r -> "RUNNING".equals(r.get("STATUS"))).findFirst().orElse(null);
+                Thread.sleep(100);
+            }
+            Thread.sleep(1500); // a few pages in
+            Process victim = running.get("NODE_ID").equals(nodeA) ? a : b;
+            String survivor = victim == a ? nodeB : nodeA;
+            victim.destroyForcibly();
+            victim.waitFor(30, TimeUnit.SECONDS);
+            String killedRun = (String) running.get("RUN_ID");
+            Instant killedStart = instant(running.get("STARTED_AT"));
+            deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+            while (runs(rt).stream().noneMatch(r -> survivor.equals(r.get("NODE_ID")) && "SUCCEEDED".equals(r.get("STATUS"))
+                    && instant(r.get("STARTED_AT")).isAfter(killedStart))) {
+                assertThat(System.nanoTime()).as("the survivor finishes the table; logs in " + temp).isLessThan(deadline);
+                Thread.sleep(500);
+            }
+            assertThat(runs(rt)).filteredOn(r -> killedRun.equals(r.get("RUN_ID"))).singleElement()
+                    .satisfies(r -> assertThat(r.get("STATUS")).isEqualTo("ABANDONED"));
+            ExpectedRows.assertLandingEqualsSource(rt, "Vendors");
+        } finally {
+            a.destroyForcibly();
+            b.destroyForcibly();
+            try (Connection c = DriverManager.getConnection(base); Statement st = c.createStatement()) {
+                st.execute("DROP SCHEMA " + schema + " CASCADE");
+            }
+        }
+    }
+}

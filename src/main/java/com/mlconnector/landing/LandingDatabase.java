@@ -47,7 +47,14 @@ public final class LandingDatabase implements AutoCloseable {
         try {
             this.dataSource = new HikariDataSource(cfg);
         } catch (RuntimeException e) {
-            throw new IllegalStateException("cannot open the landing database (landing.jdbc-url): " + rootMessage(e), e);
+            String why = rootMessage(e);
+            if (dialect == LandingDialect.H2 && (why.contains("90020") || why.toLowerCase(java.util.Locale.ROOT).contains("already in use"))) {
+                // an H2 file serves one process at a time: say so, rather than the driver's lock error
+                throw new com.mlconnector.config.ConfigException("the landing database (landing.jdbc-url) is an H2 file that another "
+                        + "process (the service?) has open; an H2 file serves one process at a time. Stop that process first, or keep "
+                        + "the state in PostgreSQL, where commands and several nodes run side by side");
+            }
+            throw new IllegalStateException("cannot open the landing database (landing.jdbc-url): " + why, e);
         }
     }
 

@@ -150,6 +150,20 @@ public final class StatusPage {
             }
             h.append("</tbody></table>");
         }
+        // the nodes sharing this state database, and which runs what now
+        java.time.Duration leaseTime = java.time.Duration.ofSeconds(rt.settings().leaseSeconds);
+        List<com.mlconnector.state.TableLeases.Holder> leases = com.mlconnector.state.TableLeases.all(rt.landing().dataSource());
+        h.append("<h2>Nodes</h2><table id=\"nodes\"><thead><tr><th>Node</th><th>Role</th><th>Up since</th><th>Last heartbeat</th>")
+                .append("<th>Running</th></tr></thead><tbody>");
+        for (com.mlconnector.state.Nodes.Node n : com.mlconnector.state.Nodes.alive(rt.landing().dataSource(), leaseTime)) {
+            String running = String.join(", ", leases.stream().filter(l -> l.owner().equals(n.nodeId()) && l.expiresAt().isAfter(Instant.now()))
+                    .map(com.mlconnector.state.TableLeases.Holder::table).toList());
+            h.append("<tr><td>").append(esc(n.nodeId())).append(n.nodeId().equals(rt.leases().owner()) ? " (this one)" : "")
+                    .append("</td><td>").append(esc(n.role())).append("</td><td>").append(esc(TIME.format(n.startedAt())))
+                    .append("</td><td>").append(esc(TIME.format(n.heartbeatAt()))).append("</td><td>")
+                    .append(running.isEmpty() ? "idle" : esc(running)).append("</td></tr>");
+        }
+        h.append("</tbody></table>");
         h.append("<h2>Rows delivered, last ").append(runs.size()).append(" runs</h2>").append(chart(runs));
         h.append("</body></html>");
         exchange.getMessage().setHeader(Exchange.CONTENT_TYPE, "text/html; charset=utf-8");
@@ -172,6 +186,16 @@ public final class StatusPage {
         for (Run r : recentRuns(40)) {
             runs.addObject().put("table", r.table()).put("started", r.started().toString()).put("status", r.status())
                     .put("rowsWritten", r.rowsWritten()).put("trigger", r.trigger());
+        }
+        ArrayNode nodes = root.putArray("nodes");
+        List<com.mlconnector.state.TableLeases.Holder> leases = com.mlconnector.state.TableLeases.all(rt.landing().dataSource());
+        for (com.mlconnector.state.Nodes.Node n : com.mlconnector.state.Nodes.alive(rt.landing().dataSource(),
+                java.time.Duration.ofSeconds(rt.settings().leaseSeconds))) {
+            ObjectNode node = nodes.addObject().put("node", n.nodeId()).put("role", n.role()).put("startedAt", n.startedAt().toString())
+                    .put("heartbeatAt", n.heartbeatAt().toString());
+            ArrayNode running = node.putArray("running");
+            leases.stream().filter(l -> l.owner().equals(n.nodeId()) && l.expiresAt().isAfter(Instant.now()))
+                    .forEach(l -> running.addObject().put("table", l.table()).put("run", l.runId()));
         }
         exchange.getMessage().setHeader(Exchange.CONTENT_TYPE, "application/json");
         exchange.getMessage().setBody(JSON.writeValueAsString(root));

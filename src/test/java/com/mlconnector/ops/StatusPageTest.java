@@ -71,10 +71,13 @@ class StatusPageTest {
             assertThat(row(html, "Products", "landing")).contains(">PAUSED<");
             assertThat(row(html, "Invoices", "landing")).contains(">NEVER RUN<");
             assertThat(html.split("class=\"bar\"", -1).length - 1).as("one bar per run").isEqualTo(5);
+            // the nodes on this state database: this one, idle now
+            assertThat(html).contains("<table id=\"nodes\">").contains(rt.leases().owner() + " (this one)");
 
             HttpResponse<String> json = http.send(HttpRequest.newBuilder(URI.create(base + "/status.json")).build(),
                     HttpResponse.BodyHandlers.ofString());
-            assertThat(json.body()).contains("\"table\":\"Vendors\",\"destination\":\"landing\",\"state\":\"FAILING\"");
+            assertThat(json.body()).contains("\"table\":\"Vendors\",\"destination\":\"landing\",\"state\":\"FAILING\"")
+                    .contains("\"nodes\":[{\"node\":\"" + rt.leases().owner() + "\",\"role\":\"command\"");
 
             // a real browser draws it: the DOM it built, and a screenshot to look at
             Assumptions.assumeTrue(Files.isExecutable(CHROMIUM),

@@ -22,56 +22,94 @@ import java.util.Map;
  */
 public final class DeliveryState {
     private final DataSource db;
+    private final LandingDialect dialect;
     private final String upsertKey;
     private final String upsertMark;
+    private final String insertSeen;
 
     public DeliveryState(DataSource db, LandingDialect dialect) {
         this.db = db;
+        this.dialect = dialect;
+        // a key read twice in one run (a page that shifted) is seen once
+        this.insertSeen = dialect.upsert("seen_key", List.of("run_id", "key_text"), List.of("run_id", "key_text"), false);
         this.upsertKey = dialect.upsert("delivered_key", List.of("target_table", "destination", "key_text", "row_hash", "scope_value"),
                 List.of("target_table", "destination", "key_text"), false);
         this.upsertMark = dialect.upsert("watermark", List.of("target_table", "destination", "mark_value", "updated_at"),
                 List.of("target_table", "destination"), false);
     }
 
-    /** Key → hash of what the destination holds; only keys whose scope value is at least {@code minScope} when given. */
-    public Map<String, Long> known(String table, String destination, Long minScope) throws SQLException {
-        String sql = "SELECT key_text, row_hash FROM delivered_key WHERE target_table = ? AND destination = ?"
-                + (minScope == null ? "" : " AND scope_value >= ?");
-        Map<String, Long> map = new HashMap<>();
-        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setString(1, table);
-            ps.setString(2, destination);
-            if (minScope != null) {
-                ps.setLong(3, minScope);
-            }
-            ps.setFetchSize(10_000);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    map.put(rs.getString(1), rs.getLong(2));
+    /**
+     * Records the keys a full read found in F&O, for the length of the run ({@link #vanished} then tells the deletes
+     * without holding every key in the heap).
+     */
+    public void seen(String runId, List<String> keys) throws SQLException {
+        Transactions.inTransaction(db, c -> {
+            try (PreparedStatement ps = c.prepareStatement(insertSeen)) {
+                for (String k : keys) {
+                    ps.setString(1, runId);
+                    ps.setString(2, k);
+                    ps.addBatch();
                 }
+                ps.executeBatch();
             }
-        }
-        return map;
+        });
     }
 
-    /** The hashes the destination holds for these keys (a targeted read looks them up per batch). */
+    /**
+     * The keys the destination holds that the run's full read did not find, in key order, streamed (on PostgreSQL a
+     * fetch size streams only outside autocommit) and handed over one at a time: memory does not grow with the table.
+     */
+    public void vanished(String table, String destination, String runId, java.util.function.Consumer<String> each) throws SQLException {
+        try (Connection c = db.getConnection()) {
+            boolean auto = c.getAutoCommit();
+            c.setAutoCommit(false);
+            try (PreparedStatement ps = c.prepareStatement("SELECT d.key_text FROM delivered_key d WHERE d.target_table = ? "
+                    + "AND d.destination = ? AND NOT EXISTS (SELECT 1 FROM seen_key s WHERE s.run_id = ? AND s.key_text = d.key_text) "
+                    + "ORDER BY d.key_text")) {
+                ps.setString(1, table);
+                ps.setString(2, destination);
+                ps.setString(3, runId);
+                ps.setFetchSize(5_000);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        each.accept(rs.getString(1));
+                    }
+                }
+            } finally {
+                c.rollback();
+                c.setAutoCommit(auto);
+            }
+        }
+    }
+
+    /** The run is over: the keys it saw are forgotten (and those of runs that ended without saying so). */
+    public void forgetSeen(String runId) throws SQLException {
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "DELETE FROM seen_key WHERE run_id = ? OR run_id NOT IN (SELECT run_id FROM connector_run WHERE status = 'RUNNING')")) {
+            ps.setString(1, runId);
+            ps.executeUpdate();
+        }
+    }
+
+    /**
+     * The hashes the destination holds for these keys (change detection looks them up per batch). The keys travel as
+     * one array parameter joined to the primary key: H2 scans for a long IN list, PostgreSQL uses the index for ANY.
+     */
     public Map<String, Long> hashes(String table, String destination, List<String> keys) throws SQLException {
         Map<String, Long> map = new HashMap<>();
-        try (Connection c = db.getConnection()) {
-            for (int from = 0; from < keys.size(); from += 500) {
-                List<String> part = keys.subList(from, Math.min(keys.size(), from + 500));
-                String marks = String.join(",", java.util.Collections.nCopies(part.size(), "?"));
-                try (PreparedStatement ps = c.prepareStatement("SELECT key_text, row_hash FROM delivered_key WHERE target_table = ? "
-                        + "AND destination = ? AND key_text IN (" + marks + ")")) {
-                    ps.setString(1, table);
-                    ps.setString(2, destination);
-                    for (int i = 0; i < part.size(); i++) {
-                        ps.setString(3 + i, part.get(i));
-                    }
-                    try (ResultSet rs = ps.executeQuery()) {
-                        while (rs.next()) {
-                            map.put(rs.getString(1), rs.getLong(2));
-                        }
+        String sql = dialect == LandingDialect.H2
+                ? "SELECT d.key_text, d.row_hash FROM TABLE(k VARCHAR(1000) = ?) x JOIN delivered_key d ON d.target_table = ? "
+                        + "AND d.destination = ? AND d.key_text = x.k"
+                : "SELECT key_text, row_hash FROM delivered_key WHERE key_text = ANY(?) AND target_table = ? AND destination = ?";
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            for (int from = 0; from < keys.size(); from += 5_000) {
+                List<String> part = keys.subList(from, Math.min(keys.size(), from + 5_000));
+                ps.setArray(1, c.createArrayOf("VARCHAR", part.toArray()));
+                ps.setString(2, table);
+                ps.setString(3, destination);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        map.put(rs.getString(1), rs.getLong(2));
                     }
                 }
             }

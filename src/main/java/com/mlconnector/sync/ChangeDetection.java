@@ -69,12 +69,11 @@ public final class ChangeDetection {
                 from = min;
             }
         }
-        // then what every destination holds within that whole scope: a destination further ahead than the read's
-        // start must recognise the older rows it already has, or it would take them again
-        Long scope = full ? null : from;
+        // what each destination holds is looked up per batch, by key (memory flat in the entity's size); a destination
+        // further ahead than the read's start so recognises the older rows it already has
         for (Map.Entry<String, Long> e : marks.entrySet()) {
-            Map<String, Long> known = state.known(m.table(), e.getKey(), scope);
-            DestinationRun run = new DestinationRun(e.getKey(), known, p.tellsDeletes() || sync.isFullRead(), e.getValue());
+            DestinationRun run = new DestinationRun(e.getKey(), new java.util.HashMap<>(), p.tellsDeletes() || sync.isFullRead(),
+                    false, e.getValue());
             run.lagging = anyKeepsUp ? lagging.get(e.getKey()) : 0;
             sync.addDestination(run);
         }
@@ -100,9 +99,7 @@ public final class ChangeDetection {
         List<String> named = state.keysMatching(m, sync.targeted().matchSources(), sync.targeted().eventsByMatch().keySet());
         for (String d : destinations.keySet()) {
             if (destinations.get(d).test(m)) {
-                DestinationRun run = new DestinationRun(d, new java.util.HashMap<>(state.hashes(m.table(), d, named)), true, null);
-                run.lookUpPerBatch = true;
-                sync.addDestination(run);
+                sync.addDestination(new DestinationRun(d, new java.util.HashMap<>(state.hashes(m.table(), d, named)), true, true, null));
             }
         }
     }
@@ -120,12 +117,13 @@ public final class ChangeDetection {
         }
         EntitySync sync = exchange.getProperty(RunLedger.SYNC, EntitySync.class);
         DestinationRun d = sync.destination(destination);
-        if (d.lookUpPerBatch) {
-            try {
-                d.known.putAll(state.hashes(b.mapping().table(), destination, b.keys()));
-            } catch (SQLException e) {
-                throw new IllegalStateException("state of " + destination + " could not be read: " + e.getMessage(), e);
+        try {
+            if (!d.targeted) {
+                d.known.clear(); // only the batch in hand: memory does not grow with the entity
             }
+            d.known.putAll(state.hashes(b.mapping().table(), destination, b.keys()));
+        } catch (SQLException e) {
+            throw new IllegalStateException("state of " + destination + " could not be read: " + e.getMessage(), e);
         }
         int[] changed = new int[b.size()];
         int n = 0;
@@ -149,10 +147,31 @@ public final class ChangeDetection {
     }
 
     /**
+     * Route step after each page: a full read records the keys it found (in the state database, for the run), so that
+     * its deletes can be told at the end without every key in the heap.
+     */
+    public void recordSeen(Exchange exchange) throws SQLException {
+        EntitySync sync = exchange.getProperty(RunLedger.SYNC, EntitySync.class);
+        if (sync.targeted() != null || sync.destinations().stream().noneMatch(d -> d.tellsDeletes)) {
+            return;
+        }
+        @SuppressWarnings("unchecked")
+        List<Batch> batches = exchange.getMessage().getBody(List.class);
+        for (Batch b : batches) {
+            state.seen(sync.getRunId(), b.keys());
+            if (b.mapping().companyScoped()) {
+                for (String k : b.keys()) {
+                    sync.companySeen(RowKeys.company(b.mapping(), k));
+                }
+            }
+        }
+    }
+
+    /**
      * After a complete full read: DELETE batches for the keys the destination holds that F&O no longer has. Only keys
      * of the legal entities this read covered are considered, so narrowing d365.legal-entities deletes nothing.
      */
-    public List<Batch> deletions(Exchange exchange) {
+    public List<Batch> deletions(Exchange exchange) throws SQLException {
         EntitySync sync = exchange.getProperty(RunLedger.SYNC, EntitySync.class);
         List<Batch> out = new ArrayList<>();
         String name = exchange.getMessage().getHeader(DESTINATION, String.class);
@@ -160,19 +179,27 @@ public final class ChangeDetection {
             return out; // this destination does not take the entity
         }
         DestinationRun d = sync.destination(name);
-        if (d.seen == null || !sync.readComplete()) {
+        if (!d.tellsDeletes || !sync.readComplete()) {
             return out;
         }
         EntityMapping m = sync.getMapping();
-        // a targeted read names its records exactly: what it did not find again is gone, whatever the company
-        Set<String> companies = sync.targeted() != null ? null : coveredCompanies(m, d.seen);
         List<String> gone = new ArrayList<>();
-        for (String key : d.known.keySet()) {
-            if (!d.seen.contains(key) && (companies == null || companies.contains(RowKeys.company(m, key)))) {
-                gone.add(key);
+        if (d.targeted) {
+            // a targeted read names its records exactly: what it did not find again is gone, whatever the company
+            for (String key : d.known.keySet()) {
+                if (!d.seen.contains(key)) {
+                    gone.add(key);
+                }
             }
+            gone.sort(null);
+        } else {
+            Set<String> companies = coveredCompanies(m, sync.companiesSeen());
+            state.vanished(m.table(), name, sync.getRunId(), key -> {
+                if (companies == null || companies.contains(RowKeys.company(m, key))) {
+                    gone.add(key);
+                }
+            });
         }
-        gone.sort(null);
         d.vanished = gone.size();
         for (int i = 0; i < gone.size(); i += settings.batchSize) {
             out.add(Batch.deletes(sync.getRunId(), m, 100_000 + out.size() + 1, gone.subList(i, Math.min(gone.size(), i + settings.batchSize))));
@@ -181,7 +208,7 @@ public final class ChangeDetection {
     }
 
     /** Null means every company; otherwise the (lower-case) companies whose rows this read covered in full. */
-    private Set<String> coveredCompanies(EntityMapping m, Set<String> seen) {
+    private Set<String> coveredCompanies(EntityMapping m, Set<String> companiesRead) {
         if (!m.companyScoped()) {
             return null;
         }
@@ -191,10 +218,6 @@ public final class ChangeDetection {
         if (settings.crossCompany) {
             return null;
         }
-        Set<String> read = new HashSet<>(); // only the principal's default company was read: whichever that was
-        for (String k : seen) {
-            read.add(RowKeys.company(m, k));
-        }
-        return read;
+        return companiesRead; // only the principal's default company was read: whichever that was
     }
 }

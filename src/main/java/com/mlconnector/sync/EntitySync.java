@@ -78,6 +78,13 @@ public final class EntitySync {
 
     boolean isRecorded() { return recorded; }
 
+    private final Set<String> companiesSeen = new HashSet<>();
+
+    /** A legal entity whose rows this read found (a handful: what a full read without cross-company covered). */
+    synchronized void companySeen(String company) { companiesSeen.add(company); }
+
+    synchronized Set<String> companiesSeen() { return Set.copyOf(companiesSeen); }
+
     private java.util.function.BooleanSupplier leaseLost = () -> false;
 
     void leaseLost(java.util.function.BooleanSupplier lost) { this.leaseLost = lost; }

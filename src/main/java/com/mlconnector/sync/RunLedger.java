@@ -329,6 +329,11 @@ public final class RunLedger {
             ps.setString(12, sync.getRunId());
             ps.executeUpdate();
         } finally {
+            try {
+                state.forgetSeen(sync.getRunId());
+            } catch (SQLException e) {
+                LOG.warn("run={} could not forget the keys it saw (the next run does): {}", sync.getRunId(), e.getMessage());
+            }
             sync.ended();
         }
     }

@@ -91,6 +91,14 @@ class LandingDatabaseTest {
                 assertThat(((Number) runs.get(0).get("ROWS_WRITTEN")).longValue()).isEqualTo(12_000L);
                 assertThat(((Number) runs.get(1).get("ROWS_WRITTEN")).longValue()).isZero();
                 assertThat(((Number) TestConnector.runs(rt, "Vendors").get(1).get("ROWS_UNCHANGED")).longValue()).isEqualTo(600L);
+
+                // a vendor gone from F&O is deleted (the keys a full read saw are kept in the state database, not the heap)
+                rt.sandbox().delete("VendorsV2", 7);
+                rt.syncNow("Vendors", "test");
+                assertThat(TestConnector.count(rt, "Vendors")).isEqualTo(599);
+                assertThat(((Number) TestConnector.runs(rt, "Vendors").get(2).get("ROWS_DELETED")).longValue()).isEqualTo(1L);
+                assertThat(TestConnector.query(rt, "SELECT COUNT(*) AS N FROM seen_key").get(0).get("N")).as("seen keys forgotten")
+                        .isIn(0, 0L);
             }
         }
     }

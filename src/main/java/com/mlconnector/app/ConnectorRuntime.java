@@ -299,7 +299,8 @@ public final class ConnectorRuntime implements AutoCloseable {
         }
         tokens = new EntraTokenProvider(settings.authorityHost, settings.tenantId, settings.clientId,
                 settings.clientSecret, ssl, Clock.systemUTC());
-        fno = new FnoClient(settings.d365Url, tokens, ssl, settings.requestTimeout, settings.firstRequestTimeout);
+        fno = new FnoClient(settings.d365Url, tokens, ssl, settings.requestTimeout, settings.firstRequestTimeout,
+                settings.maxConcurrentRequests);
 
         DeliveryState state = new DeliveryState(landing.dataSource(), landing.dialect());
         deadLetters = new DeadLetters(landing.dataSource());
@@ -385,6 +386,8 @@ public final class ConnectorRuntime implements AutoCloseable {
         beans.put("businessEvents", businessEvents);
         beans.put("eventReads", new EventReads(eventSettings, eventMap, eventStore, pauses));
         beans.put("changes", changes);
+        beans.put("deliveries", new com.mlconnector.sync.DeliveryQueues(ctx, List.of(RunLedger.DESTINATION, PowerBiDestination.DESTINATION,
+                DatabricksDestination.DESTINATION), settings.queueDepth, java.time.Duration.ofMinutes(settings.deliveryWaitMinutes)));
         beans.put("runLedger", ledger);
         mappingGate = new com.mlconnector.sync.MappingGate(new com.mlconnector.fno.TenantMetadata(fno,
                 files.stream().map(EntityMapping::entitySet).toList()));

@@ -28,6 +28,10 @@ public final class ConnectorSettings {
     public final boolean crossCompany;
     public final String dimensionDelimiter;
     public final int batchSize;
+    /** Batches each destination of a run may have waiting (its queue); the read runs at most this far ahead of it. */
+    public final int queueDepth;
+    /** How long a run waits for a full queue, or for its queues to drain. */
+    public final int deliveryWaitMinutes;
     /** How long a run waits for another run of the same table to end before giving up. */
     public final int tableWaitMinutes;
     /** How long a table lease lasts unless renewed: a node that dies gives its tables up at most this long after. */
@@ -35,6 +39,8 @@ public final class ConnectorSettings {
     /** Dead letters of a lagging destination replayed at the end of each run of its table (0: none). */
     public final int catchUpBatches;
     public final Duration requestTimeout;
+    /** Requests in flight to F&O across the process (halved on a 429, creeping back up). */
+    public final int maxConcurrentRequests;
     public final Duration firstRequestTimeout;
     public final String landingJdbcUrl;
     public final String landingUsername;
@@ -77,10 +83,13 @@ public final class ConnectorSettings {
         this.crossCompany = bool(p, "d365.cross-company", true);
         this.dimensionDelimiter = or(p, "d365.dimension-delimiter", "-");
         this.batchSize = integer(p, "sync.batch-size", 10_000, 1, 10_000);
+        this.queueDepth = integer(p, "sync.queue-depth", 4, 1, 1_000);
+        this.deliveryWaitMinutes = integer(p, "sync.delivery-wait-minutes", 60, 1, 24 * 60);
         this.tableWaitMinutes = integer(p, "sync.table-wait-minutes", 60, 0, 24 * 60);
         this.leaseSeconds = integer(p, "sync.lease-seconds", 60, 5, 3600);
         this.catchUpBatches = integer(p, "sync.catch-up-batches", 10, 0, 1000);
         this.requestTimeout = Duration.ofSeconds(integer(p, "d365.request-timeout-seconds", 120, 1, 600));
+        this.maxConcurrentRequests = integer(p, "d365.max-concurrent-requests", 4, 1, 64);
         this.firstRequestTimeout = Duration.ofSeconds(integer(p, "d365.first-request-timeout-seconds", 300, 1, 900));
         this.landingJdbcUrl = or(p, "landing.jdbc-url", "jdbc:h2:file:./data/landing");
         if (!landingJdbcUrl.startsWith("jdbc:h2:") && !landingJdbcUrl.startsWith("jdbc:postgresql:")) {

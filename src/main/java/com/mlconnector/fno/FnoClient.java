@@ -23,8 +23,15 @@ public final class FnoClient {
     private final Duration requestTimeout;
     private final Duration firstRequestTimeout;
     private final AtomicBoolean warmedUp = new AtomicBoolean();
+    private final FnoGate gate;
 
     public FnoClient(String d365Url, EntraTokenProvider tokens, SSLContext ssl, Duration requestTimeout, Duration firstRequestTimeout) {
+        this(d365Url, tokens, ssl, requestTimeout, firstRequestTimeout, 4);
+    }
+
+    public FnoClient(String d365Url, EntraTokenProvider tokens, SSLContext ssl, Duration requestTimeout, Duration firstRequestTimeout,
+                     int maxConcurrentRequests) {
+        this.gate = new FnoGate(maxConcurrentRequests, firstRequestTimeout.plus(requestTimeout));
         this.base = d365Url;
         this.http = new BearerHttp("F&O", "d365.url", URI.create(d365Url), tokens.forScope(d365Url + "/.default"), ssl);
         this.requestTimeout = requestTimeout;
@@ -54,8 +61,51 @@ public final class FnoClient {
                 .header("OData-Version", "4.0")
                 .header("OData-MaxVersion", "4.0")
                 .GET();
-        InputStream body = http.send(request);
+        // one of d365.max-concurrent-requests slots, held until the body is closed; none before a Retry-After passed
+        gate.acquire();
+        InputStream body;
+        try {
+            body = http.send(request);
+        } catch (HttpOperationFailedException e) {
+            if (e.getStatusCode() == 429 || e.getStatusCode() == 503) {
+                gate.throttled(retryAfter(e));
+            }
+            gate.release(false);
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            gate.release(false);
+            throw e;
+        }
         warmedUp.set(true);
-        return body;
+        return new java.io.FilterInputStream(body) {
+            private boolean released;
+
+            @Override
+            public void close() throws IOException {
+                try {
+                    super.close();
+                } finally {
+                    if (!released) {
+                        released = true;
+                        gate.release(true);
+                    }
+                }
+            }
+        };
+    }
+
+    private static Duration retryAfter(HttpOperationFailedException e) {
+        String v = e.getResponseHeaders() == null ? null : e.getResponseHeaders().entrySet().stream()
+                .filter(h -> h.getKey().equalsIgnoreCase("Retry-After")).map(java.util.Map.Entry::getValue).findFirst().orElse(null);
+        try {
+            return Duration.ofSeconds(v == null ? 1 : Math.max(0, Long.parseLong(v.trim())));
+        } catch (NumberFormatException notSeconds) {
+            return Duration.ofSeconds(1); // an HTTP date: the retry policy reads it; here, a second's pause for everyone
+        }
+    }
+
+    /** How many requests may be in flight now (d365.max-concurrent-requests, halved after each 429). */
+    public int concurrencyLimit() {
+        return gate.limit();
     }
 }

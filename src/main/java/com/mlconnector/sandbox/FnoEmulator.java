@@ -100,6 +100,39 @@ public final class FnoEmulator extends EmulatorServer {
 
     @Override
     protected void handle(HttpExchange ex) throws IOException {
+        int now = inFlight.incrementAndGet();
+        maxInFlight.accumulateAndGet(now, Math::max);
+        try {
+            serve(ex);
+        } finally {
+            inFlight.decrementAndGet();
+        }
+    }
+
+    private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicInteger maxInFlight = new java.util.concurrent.atomic.AtomicInteger();
+    /** When each request arrived, and whether it was answered 429. */
+    public record Arrival(java.time.Instant at, boolean throttled) {
+    }
+
+    private final java.util.concurrent.ConcurrentLinkedQueue<Arrival> arrivals = new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+    /** The most requests this emulator served at once since the last reset. */
+    public int maxInFlight() {
+        return maxInFlight.get();
+    }
+
+    /** Every data request so far: when, and whether it was throttled. */
+    public java.util.List<Arrival> arrivals() {
+        return java.util.List.copyOf(arrivals);
+    }
+
+    public void resetCounters() {
+        maxInFlight.set(0);
+        arrivals.clear();
+    }
+
+    private void serve(HttpExchange ex) throws IOException {
         String path = ex.getRequestURI().getPath();
         if (!path.startsWith("/data/") && !path.equals("/data")) {
             sendJson(ex, 404, odataError("No HTTP resource was found that matches the request URI."));
@@ -133,7 +166,9 @@ public final class FnoEmulator extends EmulatorServer {
         while (recent.size() > 2000) {
             recent.pollFirst();
         }
-        if (shouldThrottle()) {
+        boolean throttle = shouldThrottle();
+        arrivals.add(new Arrival(java.time.Instant.now(), throttle));
+        if (throttle) {
             throttled.incrementAndGet();
             ex.getResponseHeaders().set("Retry-After", String.valueOf(retryAfterSeconds));
             sendJson(ex, 429, odataError("Too many requests. Retry after " + retryAfterSeconds + " seconds."));

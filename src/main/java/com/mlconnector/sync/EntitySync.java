@@ -92,8 +92,17 @@ public final class EntitySync {
     /** Another process took this run's table (this one stalled past its lease): the run must stop. */
     public boolean isLeaseLost() { return leaseLost.getAsBoolean(); }
 
+    private final List<Runnable> alsoOnEnd = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /** Something else to do when the run ends (its delivery queues stop). */
+    void alsoOnEnd(Runnable r) { alsoOnEnd.add(r); }
+
     /** The run is over (its table may be run again). */
-    void ended() { onEnd.run(); }
+    void ended() {
+        alsoOnEnd.forEach(Runnable::run);
+        alsoOnEnd.clear();
+        onEnd.run();
+    }
 
     /** Non-null when this run reads only the records business events point to. */
     public TargetedRead targeted() { return targeted; }

@@ -250,9 +250,9 @@ public final class RunLedger {
             LOG.error("run={} entity={} PARTIAL: {}; {}", sync.getRunId(), sync.getEntity(), summary, why);
             throw new IncompleteRunException(sync.getEntity() + ": the rows landed, but " + why);
         }
+        reconciled(sync); // recorded before the run shows SUCCEEDED: whoever sees it finished sees what it corrected
         finish(sync, "SUCCEEDED", null);
         LOG.info("run={} entity={} succeeded: {}", sync.getRunId(), sync.getEntity(), summary);
-        reconciled(sync);
     }
 
     /**

@@ -2,7 +2,6 @@ package com.mlconnector.app;
 
 import com.mlconnector.config.ConfigException;
 import com.mlconnector.config.ConnectorSettings;
-import com.mlconnector.config.Secrets;
 import com.mlconnector.databricks.DatabricksClient;
 import com.mlconnector.databricks.DatabricksDestination;
 import com.mlconnector.databricks.DatabricksSettings;
@@ -43,7 +42,6 @@ import com.mlconnector.tableau.TableauWebhooks;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.ProducerTemplate;
-import org.apache.camel.component.jasypt.JasyptPropertiesParser;
 import org.apache.camel.component.properties.PropertiesComponent;
 import org.apache.camel.main.Main;
 import org.apache.camel.spi.Registry;
@@ -56,7 +54,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.function.Function;
 
 /**
@@ -179,6 +176,8 @@ public final class ConnectorRuntime implements AutoCloseable {
         meters = main.getCamelContext().getRegistry().lookupByNameAndType("metricsRegistry", io.micrometer.core.instrument.MeterRegistry.class);
         if (meters != null) {
             io.micrometer.core.instrument.Metrics.addRegistry(meters);
+            com.mlconnector.ops.ConnectorMetrics.registerAtZero(mappings.all().stream().map(EntityMapping::table).toList(),
+                    (d, t) -> takes(d, mappings.get(t)), activeDestinations().stream().filter(d -> !d.equals(TableauDestination.DESTINATION)).toList());
         }
         operations.register(this, main.getCamelContext(), pauses);
         if (options.schedules()) {
@@ -220,21 +219,7 @@ public final class ConnectorRuntime implements AutoCloseable {
     /** Runs inside Camel Main's configuration step: properties are loaded, routes not yet started. */
     private void configure(CamelContext ctx) throws Exception {
         PropertiesComponent pc = (PropertiesComponent) ctx.getPropertiesComponent();
-        String master = options.masterPassword() != null ? options.masterPassword() : System.getenv(Secrets.MASTER_PASSWORD_ENV);
-        if (master != null && !master.isEmpty()) {
-            JasyptPropertiesParser parser = new JasyptPropertiesParser();
-            parser.setEncryptor(Secrets.encryptor(master));
-            parser.setPropertiesComponent(pc); // placeholders with defaults ({{key:default}}) need it
-            pc.setPropertiesParser(parser);
-        }
-        Function<String, String> props = key -> {
-            Optional<String> v = pc.resolveProperty(key);
-            if (v.isPresent() && Secrets.isEncrypted(v.get())) {
-                throw new ConfigException(key + " is encrypted (ENC(...)) but " + Secrets.MASTER_PASSWORD_ENV
-                        + " is not set, so it cannot be decrypted");
-            }
-            return v.orElse(null);
-        };
+        Function<String, String> props = ConfiguredProperties.of(pc, options.masterPassword());
 
         ConnectorSettings configured = ConnectorSettings.from(props);
         SSLContext ssl;

@@ -2,7 +2,6 @@ package com.mlconnector.app;
 
 import com.mlconnector.config.ConfigException;
 import com.mlconnector.config.ConnectorSettings;
-import com.mlconnector.config.Secrets;
 import com.mlconnector.databricks.DatabricksSettings;
 import com.mlconnector.events.EventSettings;
 import com.mlconnector.landing.LandingDialect;
@@ -14,7 +13,6 @@ import com.mlconnector.sync.Mappings;
 import com.mlconnector.tableau.TableauSettings;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import org.apache.camel.component.jasypt.JasyptPropertiesParser;
 import org.apache.camel.component.properties.PropertiesComponent;
 import org.apache.camel.impl.DefaultCamelContext;
 
@@ -26,7 +24,6 @@ import java.sql.SQLException;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Properties;
 import java.util.function.Function;
 
@@ -59,21 +56,7 @@ public final class StateReader implements AutoCloseable {
         PropertiesComponent pc = (PropertiesComponent) ctx.getPropertiesComponent();
         pc.setLocation("file:" + workDir.toAbsolutePath().normalize() + "/application.properties;optional=true");
         pc.setOverrideProperties(overrides);
-        String master = masterPassword != null ? masterPassword : System.getenv(Secrets.MASTER_PASSWORD_ENV);
-        if (master != null && !master.isEmpty()) {
-            JasyptPropertiesParser parser = new JasyptPropertiesParser();
-            parser.setEncryptor(Secrets.encryptor(master));
-            parser.setPropertiesComponent(pc);
-            pc.setPropertiesParser(parser);
-        }
-        Function<String, String> raw = key -> {
-            Optional<String> v = pc.resolveProperty(key);
-            if (v.isPresent() && Secrets.isEncrypted(v.get())) {
-                throw new ConfigException(key + " is encrypted (ENC(...)) but " + Secrets.MASTER_PASSWORD_ENV
-                        + " is not set, so it cannot be decrypted");
-            }
-            return v.orElse(null);
-        };
+        Function<String, String> raw = ConfiguredProperties.of(pc, masterPassword);
         ConnectorSettings configured = ConnectorSettings.from(raw);
         boolean sandbox = SandboxGuard.sandbox(configured, raw);
         Function<String, String> props = raw;

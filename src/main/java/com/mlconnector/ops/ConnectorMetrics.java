@@ -15,6 +15,27 @@ public final class ConnectorMetrics {
     private ConnectorMetrics() {
     }
 
+    /**
+     * Every table's and destination's series, registered at zero on start-up: an alert on increase() sees the first
+     * event too, and a scrape shows what exists before anything happened.
+     */
+    public static void registerAtZero(java.util.Collection<String> tables, java.util.function.BiPredicate<String, String> takes,
+                                      java.util.Collection<String> destinations) {
+        for (String t : tables) {
+            rowsRead(t, 0);
+            for (String d : destinations) {
+                if (!takes.test(d, t)) {
+                    continue;
+                }
+                Counter.builder("mlconnector.rows.delivered").description("Rows a destination confirmed")
+                        .tag("table", t).tag("destination", d).register(Metrics.globalRegistry);
+                Counter.builder("mlconnector.dead.letters").description("Batches dead-lettered after their retries")
+                        .tag("table", t).tag("destination", d).register(Metrics.globalRegistry);
+                reconciled(t, d, 0, 0, 0);
+            }
+        }
+    }
+
     public static void rowsRead(String table, long rows) {
         Counter.builder("mlconnector.rows.read").description("Rows read from F&O").tag("table", table)
                 .register(Metrics.globalRegistry).increment(rows);

@@ -200,6 +200,8 @@ public final class PowerBiDestination {
             }
         }
         state.adopt(m.table(), RunLedger.DESTINATION, DESTINATION, runId, rows, truncated, started);
+        // rows a replace posted are delivered rows too (the metric counted only batch posts before)
+        com.mlconnector.ops.ConnectorMetrics.delivered(m.table(), DESTINATION, rows, Duration.between(started, Instant.now()));
         if (d != null) {
             d.delivered(rows);
         }

@@ -1,8 +1,8 @@
 package com.mlconnector.landing;
 
 import com.mlconnector.app.ConnectorRuntime;
+import com.mlconnector.support.PostgresSchema;
 import com.mlconnector.support.TestConnector;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -10,13 +10,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.Statement;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -29,13 +25,6 @@ class LandingDatabaseTest {
     @TempDir
     Path temp;
 
-    private static String postgresUrl() {
-        String url = System.getProperty("landing.test.postgres.url", "");
-        Assumptions.assumeFalse(url.isBlank(),
-                "PostgreSQL landing tests are skipped: run with -Ppostgres (needs PostgreSQL on 127.0.0.1:5432)");
-        return url;
-    }
-
     /** A landing URL for the kind of database, and a way to drop what the test made. */
     private record Target(String url, AutoCloseable cleanup) {
     }
@@ -44,16 +33,8 @@ class LandingDatabaseTest {
         if (kind.equals("h2")) {
             return new Target("jdbc:h2:file:" + temp.resolve("landing").toAbsolutePath(), () -> { });
         }
-        String base = postgresUrl();
-        String schema = "mlc_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
-        try (Connection c = DriverManager.getConnection(base); Statement st = c.createStatement()) {
-            st.execute("CREATE SCHEMA " + schema);
-        }
-        return new Target(base + (base.contains("?") ? "&" : "?") + "currentSchema=" + schema, () -> {
-            try (Connection c = DriverManager.getConnection(base); Statement st = c.createStatement()) {
-                st.execute("DROP SCHEMA " + schema + " CASCADE");
-            }
-        });
+        PostgresSchema pg = PostgresSchema.create();
+        return new Target(pg.url(), pg);
     }
 
     @ParameterizedTest

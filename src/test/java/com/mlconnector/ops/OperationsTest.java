@@ -213,6 +213,12 @@ class OperationsTest {
         p.setProperty("sandbox.fno.page-size", "10");
         p.setProperty("retry.max-attempts", "20");
         try (ConnectorRuntime rt = TestConnector.start(p); com.mlconnector.support.LogCapture log = com.mlconnector.support.LogCapture.start()) {
+            // before anything ran, every table's and destination's series exist at zero (an increase() alert sees the first)
+            String atStart = get("http://127.0.0.1:" + port + "/observe/metrics").body();
+            assertThat(atStart).contains("mlconnector_rows_read_total{table=\"Vendors\"} 0.0")
+                    .contains("mlconnector_rows_delivered_total{destination=\"landing\",table=\"GLEntries\"} 0.0")
+                    .contains("mlconnector_dead_letters_total{destination=\"landing\",table=\"Invoices\"} 0.0")
+                    .contains("mlconnector_reconcile_corrections_total{change=\"deleted\",destination=\"landing\",table=\"PostedInvoices\"} 0.0");
             rt.syncNow("GLAccounts", "test");
             // the one structured line per batch and destination
             assertThat(log.text()).containsPattern("batch confirmed run=[0-9a-f-]{36} entity=MainAccounts table=GLAccounts "
@@ -228,6 +234,34 @@ class OperationsTest {
                     .contains("jvm_memory_used_bytes");
             List<String> lines = metrics.lines().filter(l -> l.startsWith("mlconnector_http_responses_total{status=\"429\"")).toList();
             assertThat(lines).singleElement().satisfies(l -> assertThat(Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).isPositive());
+        }
+    }
+
+    @Test
+    void jolokiaReadsWhatHawtioNeedsAndRefusesWhatCouldLeakOrHarm() throws Exception {
+        int port = freePort();
+        System.setProperty("mlconnector.test.secret", "do-not-show-me");
+        try (ConnectorRuntime rt = ConnectorRuntime.start(RuntimeOptions.once(Path.of("."), withManagement(port)))) {
+            String jolokia = "http://127.0.0.1:" + port + "/observe/jolokia";
+            // allowed: the connector's MBeans and operations, Camel's, the JVM's memory
+            assertThat(JSON.readTree(get(jolokia + "/read/com.mlconnector:type=Entity,name=GLAccounts/Paused").body())
+                    .path("status").asInt()).isEqualTo(200);
+            assertThat(JSON.readTree(get(jolokia + "/read/java.lang:type=Memory/HeapMemoryUsage").body()).path("status").asInt())
+                    .isEqualTo(200);
+            assertThat(JSON.readTree(get(jolokia + "/search/org.apache.camel:type=routes,*").body()).path("value").size())
+                    .isPositive();
+            // refused: system properties (a -D secret among them), heap dumps, diagnostic commands, flight recordings
+            String props = get(jolokia + "/read/java.lang:type=Runtime/SystemProperties").body();
+            assertThat(props).doesNotContain("do-not-show-me");
+            assertThat(JSON.readTree(props).path("status").asInt()).isEqualTo(403);
+            for (String refused : List.of("/exec/com.sun.management:type=HotSpotDiagnostic/dumpHeap/%2Ftmp%2Fheap.hprof/true",
+                    "/exec/com.sun.management:type=DiagnosticCommand/vmSystemProperties",
+                    "/read/jdk.management.jfr:type=FlightRecorder/Recordings")) {
+                assertThat(JSON.readTree(get(jolokia + refused).body()).path("status").asInt()).as(refused).isEqualTo(403);
+            }
+            assertThat(Path.of("/tmp/heap.hprof")).doesNotExist();
+        } finally {
+            System.clearProperty("mlconnector.test.secret");
         }
     }
 }

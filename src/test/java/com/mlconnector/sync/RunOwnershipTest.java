@@ -1,8 +1,8 @@
 package com.mlconnector.sync;
 
 import com.mlconnector.app.ConnectorRuntime;
+import com.mlconnector.support.PostgresSchema;
 import com.mlconnector.support.TestConnector;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -10,9 +10,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
-import java.sql.Statement;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.List;
@@ -42,17 +40,8 @@ class RunOwnershipTest {
         if (kind.equals("h2")) {
             return new Target("jdbc:h2:mem:" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1", () -> { });
         }
-        String base = System.getProperty("landing.test.postgres.url", "");
-        Assumptions.assumeFalse(base.isBlank(), "PostgreSQL tests are skipped: run with -Ppostgres (needs PostgreSQL on 127.0.0.1:5432)");
-        String schema = "mlc_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
-        try (Connection c = DriverManager.getConnection(base); Statement st = c.createStatement()) {
-            st.execute("CREATE SCHEMA " + schema);
-        }
-        return new Target(base + (base.contains("?") ? "&" : "?") + "currentSchema=" + schema, () -> {
-            try (Connection c = DriverManager.getConnection(base); Statement st = c.createStatement()) {
-                st.execute("DROP SCHEMA " + schema + " CASCADE");
-            }
-        });
+        PostgresSchema pg = PostgresSchema.create();
+        return new Target(pg.url(), pg);
     }
 
     private static Properties settings(String url) {

@@ -2,18 +2,15 @@ package com.mlconnector.sync;
 
 import com.mlconnector.app.ConnectorRuntime;
 import com.mlconnector.support.ExpectedRows;
+import com.mlconnector.support.PostgresSchema;
 import com.mlconnector.support.ServiceNode;
 import com.mlconnector.support.TestConnector;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.Statement;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
@@ -21,7 +18,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -35,11 +31,10 @@ class TwoNodesTest {
     @TempDir
     Path temp;
 
-    private String base;
-    private String schema;
+    private PostgresSchema pg;
 
     private String url() {
-        return base + (base.contains("?") ? "&" : "?") + "currentSchema=" + schema;
+        return pg.url();
     }
 
     private Process node(String name, List<String> settings) throws Exception {
@@ -78,12 +73,7 @@ class TwoNodesTest {
     @Test
     @Timeout(300)
     void twoNodesRunEachFiringOnceAndTheSurvivorFinishesTheTableOfTheOneKilled() throws Exception {
-        base = System.getProperty("landing.test.postgres.url", "");
-        Assumptions.assumeFalse(base.isBlank(), "PostgreSQL tests are skipped: run with -Ppostgres (needs PostgreSQL on 127.0.0.1:5432)");
-        schema = "mlc_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
-        try (Connection c = DriverManager.getConnection(base); Statement st = c.createStatement()) {
-            st.execute("CREATE SCHEMA " + schema);
-        }
+        pg = PostgresSchema.create();
         List<String> settings = new ArrayList<>(List.of("connector.sandbox=true", "sandbox.landing.jdbc-url=" + url(),
                 "sandbox.fno.throttle-share=0", "sandbox.fno.rows.VendorsV2=12000",
                 "sandbox.fno.page-size=1000", "sync.batch-size=1000", "sandbox.fno.page-delay-ms=400",
@@ -143,9 +133,7 @@ class TwoNodesTest {
         } finally {
             a.destroyForcibly();
             b.destroyForcibly();
-            try (Connection c = DriverManager.getConnection(base); Statement st = c.createStatement()) {
-                st.execute("DROP SCHEMA " + schema + " CASCADE");
-            }
+            pg.close();
         }
     }
 }

@@ -33,7 +33,8 @@ public final class DeliveryQueues {
     private static final class Lane {
         final BlockingQueue<Item> queue;
         final Thread worker;
-        volatile int pending;
+        /** Batches handed to this lane and not yet delivered; guarded by the lane's lock. */
+        int pending;
         volatile Throwable failure;
 
         Lane(int depth, Thread worker) {
@@ -77,7 +78,9 @@ public final class DeliveryQueues {
                 throw new IllegalStateException("delivery to " + d + " stopped in run " + sync.getRunId() + ": " + lane.failure.getMessage(),
                         lane.failure);
             }
-            lane.pending++;
+            synchronized (lane) {
+                lane.pending++; // the worker counts down under the same lock
+            }
             // a fresh exchange: the batch, the headers and the run, none of the read's own error-handling state
             Exchange copy = new org.apache.camel.support.DefaultExchange(camel);
             copy.getMessage().setBody(exchange.getMessage().getBody());

@@ -211,8 +211,11 @@ class TableauDestinationTest {
                     .hasMessageContaining("told by the DatasourceRefreshFailed webhook");
             assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(30));
             assertThat(refreshAudit(rt)).extracting(r -> r.get("STATUS")).containsExactly("FAILED");
+            // the webhook ends the followed refresh; on a busy machine it may arrive a moment before the follow begins,
+            // and is then kept and claimed by it (the next test pins that order): the same end either way
             assertThat(TestConnector.query(rt, "SELECT outcome FROM tableau_event WHERE event_type = 'DatasourceRefreshFailed'"))
-                    .extracting(r -> r.get("OUTCOME")).containsExactly("failed the refresh being followed");
+                    .extracting(r -> r.get("OUTCOME")).singleElement()
+                    .isIn("failed the refresh being followed", "no refresh followed now (kept for the one being asked for, if any)");
         }
     }
 

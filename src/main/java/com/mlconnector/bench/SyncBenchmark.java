@@ -17,8 +17,6 @@ import org.apache.camel.Exchange;
 
 import java.io.InputStream;
 import java.io.PrintWriter;
-import java.lang.management.ManagementFactory;
-import java.lang.management.MemoryMXBean;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -26,7 +24,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Properties;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Syncs N GL entries from the sandbox into a null destination and into the landing database, and measures in the
@@ -67,8 +64,15 @@ public final class SyncBenchmark {
      * The delivery record (the route bean "delivery"): a null destination confirms nothing worth remembering, so
      * every null pass is a full first load; the landing pass records keys, hashes and audit for real.
      */
-    public static final class SwitchableRecorder {
+    public static final class SwitchableRecorder implements com.mlconnector.sync.DeliveryQueues.Handled {
         volatile DeliveryRecorder real;
+
+        @Override
+        public void handled(com.mlconnector.sync.EntitySync sync, String destination, Batch original) throws Exception {
+            if (real != null) {
+                real.handled(sync, destination, original);
+            }
+        }
 
         public void confirmed(Exchange exchange) throws Exception {
             if (real != null) {
@@ -176,27 +180,11 @@ public final class SyncBenchmark {
     }
 
     private Pass measure(Work work) throws Exception {
-        MemoryMXBean mem = ManagementFactory.getMemoryMXBean();
-        System.gc();
-        AtomicLong peak = new AtomicLong();
-        Thread sampler = new Thread(() -> {
-            while (!Thread.currentThread().isInterrupted()) {
-                peak.accumulateAndGet(mem.getHeapMemoryUsage().getUsed(), Math::max);
-                try {
-                    Thread.sleep(10);
-                } catch (InterruptedException e) {
-                    return;
-                }
-            }
-        }, "heap-sampler");
-        sampler.setDaemon(true);
-        sampler.start();
+        HeapPeak peak = HeapPeak.start();
         long t0 = System.nanoTime();
         long n = work.run();
         double s = (System.nanoTime() - t0) / 1e9;
-        sampler.interrupt();
-        sampler.join();
-        return new Pass(n, s, peak.get());
+        return new Pass(n, s, peak.stop());
     }
 
     private void report(String what, Pass pass, Pass baseline) {

@@ -41,6 +41,10 @@ public final class ConnectorSettings {
     public final Duration requestTimeout;
     /** Requests in flight to F&O across the process (halved on a 429, creeping back up). */
     public final int maxConcurrentRequests;
+    /** Chains of pages a large read is split into (legal entities, key ranges), read at once; never more than the requests allowed in flight. */
+    public final int readPartitions;
+    /** A read's remainder is split only where each partition would hold at least this many rows. */
+    public final int partitionMinRows;
     public final Duration firstRequestTimeout;
     public final String landingJdbcUrl;
     public final String landingUsername;
@@ -90,6 +94,8 @@ public final class ConnectorSettings {
         this.catchUpBatches = integer(p, "sync.catch-up-batches", 10, 0, 1000);
         this.requestTimeout = Duration.ofSeconds(integer(p, "d365.request-timeout-seconds", 120, 1, 600));
         this.maxConcurrentRequests = integer(p, "d365.max-concurrent-requests", 4, 1, 64);
+        this.readPartitions = Math.min(maxConcurrentRequests, integer(p, "d365.read-partitions", 4, 1, 64));
+        this.partitionMinRows = integer(p, "d365.partition-min-rows", 20_000, 1, 10_000_000);
         this.firstRequestTimeout = Duration.ofSeconds(integer(p, "d365.first-request-timeout-seconds", 300, 1, 900));
         this.landingJdbcUrl = or(p, "landing.jdbc-url", "jdbc:h2:file:./data/landing");
         if (!landingJdbcUrl.startsWith("jdbc:h2:") && !landingJdbcUrl.startsWith("jdbc:postgresql:")) {

@@ -48,6 +48,17 @@ public final class ODataQueries {
         return url.toString();
     }
 
+    /**
+     * A split-point probe: the value of {@code column} in the row at position {@code skip} of the read ordered by it,
+     * {@code …?$select=column&$filter=…&$orderby=column&$skip=n&$top=1}.
+     */
+    public static String probe(String serviceRoot, EntityMapping m, boolean crossCompany, List<String> legalEntities,
+                               String filter, String column, long skip) {
+        String first = firstPage(serviceRoot, m, crossCompany, legalEntities, filter, column);
+        String withoutCount = first.substring(0, first.length() - "&$count=true".length());
+        return withoutCount.replaceFirst("\\$select=[^&]*", "\\$select=" + encode(column)) + "&$skip=" + skip + "&$top=1";
+    }
+
     /** An OData string literal: quoted, with quotes doubled ({@code 'O''Brien'}). */
     public static String literal(String value) {
         return "'" + value.replace("'", "''") + "'";

@@ -65,14 +65,20 @@ public final class FnoEmulator extends EmulatorServer {
         start();
     }
 
-    /** Answers the next {@code n} data requests with 429. */
     private volatile long pageDelayMillis;
+    private volatile long rowDelayMicros;
 
-    /** Every data page takes at least this long to serve (a slow tenant; tests catch a run mid-way). */
+    /** Every data request takes at least this long to serve (a slow tenant; tests catch a run mid-way). */
     public void setPageDelayMillis(long ms) {
         pageDelayMillis = ms;
     }
 
+    /** And this much longer per row it returns (F&O's SQL and serialisation time grows with the page). */
+    public void setRowDelayMicros(long micros) {
+        rowDelayMicros = micros;
+    }
+
+    /** Answers the next {@code n} data requests with 429. */
     public void throttleNext(int n) {
         forcedThrottles.set(n);
     }
@@ -295,6 +301,14 @@ public final class FnoEmulator extends EmulatorServer {
                 writeRow(g, set, i, props);
                 written++;
                 remaining--;
+            }
+            if (rowDelayMicros > 0 && written > 0) {
+                try {
+                    Thread.sleep(written * rowDelayMicros / 1000, (int) (written * rowDelayMicros % 1000) * 1000);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
             }
             g.writeEndArray();
             if (next >= 0) {

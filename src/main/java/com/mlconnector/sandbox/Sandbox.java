@@ -94,6 +94,7 @@ public final class Sandbox implements AutoCloseable {
                 Double.parseDouble(or(setting, "sandbox.fno.throttle-share", "0.02")),
                 Integer.parseInt(or(setting, "sandbox.fno.retry-after-seconds", "1")), seed);
         fno.setPageDelayMillis(Long.parseLong(or(setting, "sandbox.fno.page-delay-ms", "0")));
+        fno.setRowDelayMicros(Long.parseLong(or(setting, "sandbox.fno.row-delay-micros", "0")));
         entra.registerAudience(fno.baseUrl());
         double scale = Double.parseDouble(or(setting, "sandbox.time-scale", "1"));
         PacingClock clock = PacingClock.scaled(scale);

@@ -80,6 +80,9 @@ public final class ChangeDetection {
         if (full || from == null) {
             return null;
         }
+        if (p.strategy() == ChangePolicy.Strategy.GROWING_KEY) {
+            sync.keyFrom(from); // the read's keys are all above it: where a partition's watermark may stand before it read
+        }
         return switch (p.strategy()) {
             case GROWING_KEY -> p.column() + " gt " + from;
             case DATE_WINDOW -> p.column() + " ge " + LocalDate.ofEpochDay(from) + "T00:00:00Z";

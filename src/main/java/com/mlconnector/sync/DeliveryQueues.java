@@ -49,8 +49,20 @@ public final class DeliveryQueues {
     private final Duration wait;
     private final Map<String, Map<String, Lane>> lanes = new ConcurrentHashMap<>();
     private volatile ProducerTemplate producer;
+    private final Handled handled;
+
+    /** Told of each batch a destination's queue has handled (delivered, held already, or dead-lettered). */
+    @FunctionalInterface
+    public interface Handled {
+        void handled(EntitySync sync, String destination, Batch original) throws Exception;
+    }
 
     public DeliveryQueues(CamelContext camel, List<String> destinations, int depth, Duration wait) {
+        this(camel, destinations, depth, wait, (s, d, b) -> { });
+    }
+
+    public DeliveryQueues(CamelContext camel, List<String> destinations, int depth, Duration wait, Handled handled) {
+        this.handled = handled;
         this.camel = camel;
         this.destinations = List.copyOf(destinations);
         this.depth = depth;
@@ -123,14 +135,17 @@ public final class DeliveryQueues {
                 return;
             }
             try {
+                Object original = item.exchange().getMessage().getBody();
                 Exchange done = producer().send("direct:deliver-" + destination, item.exchange());
                 if (done.getException() != null) {
                     // a batch failure is dead-lettered by its route; what reaches here could not even be recorded
                     lane.failure = done.getException();
                     LOG.error("delivery to {} failed and could not be recorded; this run stops delivering to it: {}", destination,
                             done.getException().toString());
+                } else if (original instanceof Batch b) {
+                    handled.handled(done.getProperty(RunLedger.SYNC, EntitySync.class), destination, b);
                 }
-            } catch (RuntimeException e) {
+            } catch (Exception e) {
                 lane.failure = e;
             } finally {
                 synchronized (lane) {

@@ -14,7 +14,7 @@ import java.time.Instant;
  * Records what a destination did with a batch: confirmed (keys and hashes remembered, audit row, growing-key
  * watermark moved on) or, after its last attempt, dead (kept whole for replay; the run goes on with the next batch).
  */
-public final class DeliveryRecorder {
+public final class DeliveryRecorder implements DeliveryQueues.Handled {
     private static final Logger LOG = LoggerFactory.getLogger(DeliveryRecorder.class);
     /** When the batch was first handed to the destination (for the audit's timings). */
     public static final String STARTED = "batchStarted";
@@ -66,11 +66,34 @@ public final class DeliveryRecorder {
             return; // a targeted read saw some records only: watermarks stay where the full reads put them
         }
         if (max != null && d.deadBatches == 0) {
+            // unordered reads move their watermark to it at the end of a run confirmed whole (RunLedger.finished); a
+            // growing key's moves as batches are handled (handled, below)
             d.confirmedMark = d.confirmedMark == null ? max : Math.max(d.confirmedMark, max);
-            // rows of a growing key arrive in key order: each confirmed batch moves the watermark on, so a crash
-            // costs at most the batch in flight
-            if (b.mapping().change().strategy() == ChangePolicy.Strategy.GROWING_KEY) {
-                state.setWatermark(b.mapping().table(), destination, d.confirmedMark);
+        }
+    }
+
+    /**
+     * A destination's queue handled a batch of the run (delivered, or held already as it is, or dead-lettered). A
+     * growing key's watermark moves on at once, so a crash costs at most the batches in flight: to the highest key
+     * below which every partition of the read is confirmed (each partition's batches arrive in key order), and never
+     * after a dead letter of this run.
+     */
+    @Override
+    public void handled(EntitySync sync, String destination, Batch original) throws SQLException {
+        if (sync.targeted() != null || original.kind() != Batch.Kind.UPSERT || !sync.hasDestination(destination)
+                || original.mapping().change().strategy() != ChangePolicy.Strategy.GROWING_KEY) {
+            return;
+        }
+        DestinationRun d = sync.destination(destination);
+        Long mark = sync.handled(destination, original);
+        if (d.deadBatches > 0 || mark == null) {
+            return;
+        }
+        synchronized (d) {
+            Long at = d.markSet != null ? d.markSet : d.watermark;
+            if (at == null || mark > at) {
+                state.setWatermark(original.mapping().table(), destination, mark);
+                d.markSet = mark;
             }
         }
     }

@@ -18,6 +18,8 @@ public final class DestinationRun {
     final boolean tellsDeletes;
     final Long watermark;
     Long confirmedMark;
+    /** The growing-key watermark this run last stored for the destination. */
+    Long markSet;
     long unchanged;
     long deleted;
     /** Rows sent because the destination did not hold their key, or held another version of it. */

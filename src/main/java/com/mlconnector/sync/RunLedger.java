@@ -29,6 +29,8 @@ public final class RunLedger {
     public static final String DESTINATION = "landing";
     /** Header (boolean) of a reconcile: the entity read whole and compared, whatever its change strategy. */
     public static final String FULL_READ = "fullRead";
+    /** Header: the id the run is to have (given by whoever started it and reports it), else a new one. */
+    public static final String RUN_ID = "runId";
     /** Header of a run that reads only some records (a {@link TargetedRead}). */
     public static final String TARGETED_READ = "targetedRead";
 
@@ -89,7 +91,8 @@ public final class RunLedger {
         if (earlier != null && earlier.isRecorded()) {
             return;
         }
-        String runId = earlier != null ? earlier.getRunId() : UUID.randomUUID().toString();
+        String asked = exchange.getMessage().getHeader(RUN_ID, String.class); // a run started from JMX knows its id already
+        String runId = earlier != null ? earlier.getRunId() : asked != null ? asked : UUID.randomUUID().toString();
         EntitySync sync = new EntitySync(runId, m, settings.batchSize);
         if (earlier != null) {
             sync.onEnd(earlier.handOverOnEnd()); // the table is held already: by this very exchange
@@ -108,8 +111,8 @@ public final class RunLedger {
         } else {
             sync.fullRead(exchange.getMessage().getHeader(FULL_READ, false, Boolean.class));
             since = changes.plan(sync);
-            sync.startAt(ODataQueries.firstPage(fno.serviceRoot(), m, settings.crossCompany, settings.legalEntities, since,
-                    m.change().strategy() == ChangePolicy.Strategy.GROWING_KEY ? m.change().column() : null));
+            // one chain of pages, or one per legal entity (a large growing-key chain is split further after its first page)
+            new ReadPartitioner(fno, settings).start(sync, since);
         }
         try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(
                 "INSERT INTO connector_run (run_id, entity, target_table, destination, trigger_kind, status, started_at, node_id) "

@@ -11,7 +11,10 @@ import java.util.Map;
 
 /**
  * A destination that keeps failing turns its check DOWN, with the reason: its last {@code threshold} audited actions
- * (batches, replaces, refreshes, jobs) all failed. One success turns it UP again.
+ * (batches, replaces, refreshes, jobs) all failed. One success turns it UP again. It reports (in
+ * {@code /observe/health}) without taking the process out: neither a liveness nor a readiness check, since a
+ * restart or leaving the service would not mend Power BI or a warehouse, and would stop business events and
+ * webhooks from being taken.
  */
 public final class DestinationHealth extends AbstractHealthCheck {
     private final DataSource db;
@@ -23,6 +26,16 @@ public final class DestinationHealth extends AbstractHealthCheck {
         this.db = db;
         this.destination = destination;
         this.threshold = threshold;
+    }
+
+    @Override
+    public boolean isLiveness() {
+        return false;
+    }
+
+    @Override
+    public boolean isReadiness() {
+        return false;
     }
 
     @Override

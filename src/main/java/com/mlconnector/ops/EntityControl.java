@@ -25,6 +25,27 @@ public final class EntityControl implements EntityControlMXBean {
     private final List<String> destinations;
     private final Pauses pauses;
 
+    /** What Hawtio shows beside each attribute and operation. */
+    static final Map<String, String> DESCRIPTIONS = Map.ofEntries(
+            Map.entry("Table", "The target table (landing database, Power BI, Databricks) this entity is delivered to"),
+            Map.entry("EntitySet", "The F&O OData entity set read"),
+            Map.entry("Paused", "True while paused: the schedule starts no runs, business events wait, syncNow is refused"),
+            Map.entry("LastSuccess", "Per destination: when the last run that delivered to it succeeded (ISO time, or never)"),
+            Map.entry("RowsDelivered", "Per destination: rows it confirmed, all runs together"),
+            Map.entry("LagSeconds", "Per destination: seconds since the last success (-1: never)"),
+            Map.entry("FailuresSinceSuccess", "Per destination: runs that failed since the last success"),
+            Map.entry("DeadLetters", "Per destination: dead-lettered batches waiting for replay"),
+            Map.entry("Watermark", "Per destination: where the next incremental read starts (growing key or day number; -1: none)"),
+            Map.entry("LastError", "The error of the latest failed run, if any"),
+            Map.entry("LastRun", "The latest run: id, status, times, rows read and written, and why it failed"),
+            Map.entry("syncNow", "Start a run of this entity now; returns at once with the run id (LastRun shows how it ends). "
+                    + "Refused while paused"),
+            Map.entry("pause", "Pause the entity: its schedule starts no runs and its business events wait until resume "
+                    + "(kept across restarts)"),
+            Map.entry("resume", "Resume a paused entity: the schedule runs again and waiting business events are read"),
+            Map.entry("replayDeadLetters", "Re-deliver every dead-lettered batch of this entity (idempotent); returns what "
+                    + "happened to each"));
+
     public EntityControl(ConnectorRuntime rt, EntityMapping mapping, List<String> destinations, Pauses pauses) {
         this.rt = rt;
         this.mapping = mapping;
@@ -88,16 +109,34 @@ public final class EntityControl implements EntityControlMXBean {
 
     @Override
     public String syncNow() {
-        LOG.info("JMX: sync of {} asked for", mapping.entitySet());
-        try {
-            rt.syncNow(mapping.entitySet(), "jmx");
-            return "succeeded";
-        } catch (RuntimeException e) {
-            Throwable c = e;
-            while (c.getCause() != null && c.getCause() != c) {
-                c = c.getCause();
+        if (pauses.isPaused(mapping.table())) {
+            LOG.info("JMX: sync of {} asked for and refused: it is paused", mapping.entitySet());
+            return "refused: " + mapping.table() + " is paused; resume it first";
+        }
+        String runId = rt.startSync(mapping.entitySet(), "jmx");
+        LOG.info("JMX: sync of {} asked for: run {} started", mapping.entitySet(), runId);
+        return "started run " + runId + " (LastRun shows how it ends)";
+    }
+
+    @Override
+    public String getLastRun() {
+        try (Connection c = rt.landing().dataSource().getConnection(); PreparedStatement ps = c.prepareStatement(
+                "SELECT run_id, status, started_at, finished_at, rows_read, rows_written, error_message FROM connector_run "
+                        + "WHERE target_table = ? ORDER BY started_at DESC")) {
+            ps.setString(1, mapping.table());
+            ps.setMaxRows(1);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return "never run";
+                }
+                String error = rs.getString(7);
+                return "run " + rs.getString(1) + " " + rs.getString(2) + ", started " + rs.getTimestamp(3).toInstant()
+                        + (rs.getTimestamp(4) == null ? "" : ", ended " + rs.getTimestamp(4).toInstant())
+                        + ", " + rs.getLong(5) + " rows read, " + rs.getLong(6) + " written"
+                        + (error == null ? "" : ": " + FailureReasons.shortReason(error));
             }
-            return "did not succeed: " + c.getMessage();
+        } catch (Exception e) {
+            throw new IllegalStateException("state database: " + e.getMessage());
         }
     }
 

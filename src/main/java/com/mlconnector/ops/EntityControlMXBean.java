@@ -33,7 +33,10 @@ public interface EntityControlMXBean {
 
     String getLastError();
 
-    /** Runs the entity now (waits for a run in progress); returns how it ended. */
+    /** The latest run: id, status, times, rows, and the short reason of a failure ("never run" before the first). */
+    String getLastRun();
+
+    /** Starts a run of the entity now and returns at once with its run id; refused while the entity is paused. */
     String syncNow();
 
     /** The schedule stops starting runs and business events wait, until resume (kept across restarts). */

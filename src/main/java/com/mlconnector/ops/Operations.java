@@ -18,7 +18,7 @@ import java.util.List;
 /** What the connector adds to Camel's operations: its health checks and its MBeans (registered at start, removed at stop). */
 public final class Operations implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Operations.class);
-    /** A destination is DOWN after this many failed deliveries in a row. */
+    /** A destination is DOWN after this many failed deliveries in a row; F&O after this many runs failed on it in a row. */
     private static final int FAILURES_FOR_DOWN = 3;
 
     private final List<ObjectName> registered = new ArrayList<>();
@@ -31,6 +31,8 @@ public final class Operations implements AutoCloseable {
         HealthCheckRegistry health = HealthCheckRegistry.get(ctx);
         if (health != null) {
             health.register(new StateDatabaseHealth(rt.landing().dataSource()));
+            health.register(new FnoHealth(rt.landing().dataSource(), java.net.URI.create(rt.fno().serviceRoot()).getAuthority(),
+                    FAILURES_FOR_DOWN));
             for (String d : rt.activeDestinations()) {
                 health.register(new DestinationHealth(rt.landing().dataSource(), d, FAILURES_FOR_DOWN));
             }
@@ -42,8 +44,11 @@ public final class Operations implements AutoCloseable {
                 if (jmx.isRegistered(name)) {
                     jmx.unregisterMBean(name); // an earlier runtime in this JVM (tests)
                 }
-                jmx.registerMBean(new EntityControl(rt, m, rt.activeDestinations().stream().filter(d -> rt.takes(d, m)).toList(),
-                        pauses), name);
+                EntityControl control = new EntityControl(rt, m, rt.activeDestinations().stream().filter(d -> rt.takes(d, m)).toList(),
+                        pauses);
+                jmx.registerMBean(new DescribedMBean<>(control, EntityControlMXBean.class, "ml-connector: the entity "
+                        + m.entitySet() + " delivered as " + m.table() + "; its state per destination and the operator's levers",
+                        EntityControl.DESCRIPTIONS), name);
                 registered.add(name);
             } catch (JMException e) {
                 LOG.warn("JMX: the MBean of {} could not be registered: {}", m.table(), e.getMessage());

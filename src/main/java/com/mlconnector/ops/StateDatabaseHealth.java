@@ -8,13 +8,21 @@ import java.sql.Connection;
 import java.sql.Statement;
 import java.util.Map;
 
-/** Ready only while the state (landing) database answers: without it nothing can be confirmed or audited. */
+/**
+ * Ready only while the state (landing) database answers: without it nothing can be confirmed or audited, nor a business
+ * event or webhook stored. A readiness check only: a restart would not bring the database back.
+ */
 public final class StateDatabaseHealth extends AbstractHealthCheck {
     private final DataSource db;
 
     public StateDatabaseHealth(DataSource db) {
         super("ml-connector", "state-database");
         this.db = db;
+    }
+
+    @Override
+    public boolean isLiveness() {
+        return false;
     }
 
     @Override

@@ -65,6 +65,35 @@ class OperationsTest {
         return p;
     }
 
+    private static String runIdOf(String answer) {
+        assertThat(answer).startsWith("started run ");
+        return answer.substring("started run ".length(), answer.indexOf(' ', "started run ".length()));
+    }
+
+    /** Waits (up to 30 s) until the run has ended in the run ledger. */
+    private static void awaitRunEnd(ConnectorRuntime rt, String runId) throws Exception {
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (System.currentTimeMillis() < deadline) {
+            List<Map<String, Object>> r = TestConnector.query(rt, "SELECT status FROM connector_run WHERE run_id = '" + runId + "'");
+            if (!r.isEmpty() && !"RUNNING".equals(r.get(0).get("STATUS"))) {
+                return;
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("run " + runId + " did not end within 30 s");
+    }
+
+    /** Waits (up to 30 s) until no run of the table is RUNNING (one the schedule started before a pause ends). */
+    private static void awaitNoRunning(ConnectorRuntime rt, String table) throws Exception {
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (TestConnector.runs(rt, table).stream().anyMatch(r -> "RUNNING".equals(r.get("STATUS")))) {
+            if (System.currentTimeMillis() > deadline) {
+                throw new AssertionError(table + " still running after 30 s");
+            }
+            Thread.sleep(50);
+        }
+    }
+
     private HttpResponse<String> get(String url) throws Exception {
         return http.send(HttpRequest.newBuilder(URI.create(url)).GET().build(), HttpResponse.BodyHandlers.ofString());
     }
@@ -74,19 +103,35 @@ class OperationsTest {
         int port = freePort();
         Switchable sink = new Switchable();
         Properties p = withManagement(port);
-        p.setProperty("schedule.GLAccounts", "0/1 * * * * ?"); // every second
+        p.setProperty("schedule.Products", "0/1 * * * * ?"); // every second
+        p.setProperty("schedule.GLAccounts", "0 0 0 1 1 ? 2099"); // not within the test: its runs are the operator's
         try (ConnectorRuntime rt = ConnectorRuntime.start(new RuntimeOptions(Path.of("."), p, true, sink, null))) {
             sink.real.set(rt.camelContext().getRegistry().lookupByNameAndType("landingWriter", BatchSink.class));
+            EntityControlMXBean products = JMX.newMXBeanProxy(ManagementFactory.getPlatformMBeanServer(),
+                    Operations.entityName("Products"), EntityControlMXBean.class);
             EntityControlMXBean gl = JMX.newMXBeanProxy(ManagementFactory.getPlatformMBeanServer(),
                     Operations.entityName("GLAccounts"), EntityControlMXBean.class);
-            // pause first, so the schedule does not race the assertions
-            gl.pause();
-            assertThat(gl.isPaused()).isTrue();
-            long runsBefore = TestConnector.runs(rt, "GLAccounts").size();
+            // paused: the schedule starts nothing, and neither does syncNow
+            products.pause();
+            assertThat(products.isPaused()).isTrue();
+            awaitNoRunning(rt, "Products");
+            long runsBefore = TestConnector.runs(rt, "Products").size();
             Thread.sleep(2500);
-            assertThat(TestConnector.runs(rt, "GLAccounts")).as("paused: the schedule starts nothing").hasSize((int) runsBefore);
+            assertThat(TestConnector.runs(rt, "Products")).as("paused: the schedule starts nothing").hasSize((int) runsBefore);
+            assertThat(products.syncNow()).isEqualTo("refused: Products is paused; resume it first");
+            Thread.sleep(300);
+            assertThat(TestConnector.runs(rt, "Products")).as("paused: syncNow starts nothing").hasSize((int) runsBefore);
 
-            assertThat(gl.syncNow()).isEqualTo("succeeded"); // an operator's run goes even while paused
+            // syncNow returns at once with the run id; the run goes on after the JMX call returned
+            assertThat(gl.getLastRun()).isEqualTo("never run");
+            rt.sandbox().fno().setPageDelayMillis(1500);
+            long asked = System.nanoTime();
+            String runId = runIdOf(gl.syncNow());
+            assertThat(java.time.Duration.ofNanos(System.nanoTime() - asked)).as("syncNow returned before the run ended")
+                    .isLessThan(java.time.Duration.ofMillis(1400));
+            awaitRunEnd(rt, runId);
+            rt.sandbox().fno().setPageDelayMillis(0);
+            assertThat(gl.getLastRun()).startsWith("run " + runId + " SUCCEEDED").contains("150 rows read");
             assertThat(gl.getRowsDelivered()).containsEntry("landing", 150L);
             assertThat(gl.getLastSuccess().get("landing")).isNotEqualTo("never");
             assertThat(gl.getFailuresSinceSuccess()).containsEntry("landing", 0);
@@ -94,7 +139,9 @@ class OperationsTest {
             // an outage dead-letters the batch; the MBean shows it and replays it once the database is back
             sink.down.set(true);
             rt.sandbox().update("MainAccounts", 3, Map.of("Name", "Changed during the outage"));
-            assertThat(gl.syncNow()).startsWith("did not succeed").contains("dead-lettered");
+            String failing = runIdOf(gl.syncNow());
+            awaitRunEnd(rt, failing);
+            assertThat(gl.getLastRun()).startsWith("run " + failing + " PARTIAL").contains("dead-lettered");
             assertThat(gl.getDeadLetters()).containsEntry("landing", 1);
             sink.down.set(false);
             assertThat(gl.replayDeadLetters()).isEqualTo("1 replayed, 0 failed");
@@ -103,20 +150,27 @@ class OperationsTest {
                     + rt.sandbox().value("MainAccounts", 3, "MainAccountId") + "'")).extracting(r -> r.get("AccountName"))
                     .containsExactly("Changed during the outage");
 
+            // the operations and attributes are described for Hawtio
+            javax.management.MBeanInfo info = ManagementFactory.getPlatformMBeanServer().getMBeanInfo(Operations.entityName("GLAccounts"));
+            assertThat(info.getOperations()).extracting(javax.management.MBeanOperationInfo::getDescription)
+                    .allSatisfy(d -> assertThat(d).contains(" "));
+            assertThat(java.util.Arrays.stream(info.getOperations()).filter(o -> o.getName().equals("syncNow")).findFirst().orElseThrow()
+                    .getDescription()).contains("returns at once with the run id").contains("Refused while paused");
+
             // Hawtio's way in: Jolokia on the management server reads the same MBean and runs its operations
             JsonNode read = JSON.readTree(get("http://127.0.0.1:" + port
-                    + "/observe/jolokia/read/com.mlconnector:type=Entity,name=GLAccounts/Paused").body());
+                    + "/observe/jolokia/read/com.mlconnector:type=Entity,name=Products/Paused").body());
             assertThat(read.path("value").asBoolean()).isTrue();
             JsonNode resumed = JSON.readTree(get("http://127.0.0.1:" + port
-                    + "/observe/jolokia/exec/com.mlconnector:type=Entity,name=GLAccounts/resume()").body());
+                    + "/observe/jolokia/exec/com.mlconnector:type=Entity,name=Products/resume()").body());
             assertThat(resumed.path("status").asInt()).isEqualTo(200);
-            assertThat(gl.isPaused()).isFalse();
-            long afterResume = TestConnector.runs(rt, "GLAccounts").size();
+            assertThat(products.isPaused()).isFalse();
+            long afterResume = TestConnector.runs(rt, "Products").size();
             long deadline = System.currentTimeMillis() + 10_000;
-            while (TestConnector.runs(rt, "GLAccounts").size() == afterResume && System.currentTimeMillis() < deadline) {
+            while (TestConnector.runs(rt, "Products").size() == afterResume && System.currentTimeMillis() < deadline) {
                 Thread.sleep(100);
             }
-            assertThat(TestConnector.runs(rt, "GLAccounts").size()).as("resumed: the schedule runs again").isGreaterThan((int) afterResume);
+            assertThat(TestConnector.runs(rt, "Products").size()).as("resumed: the schedule runs again").isGreaterThan((int) afterResume);
             // Camel's own MBeans are there too
             assertThat(ManagementFactory.getPlatformMBeanServer().queryNames(new javax.management.ObjectName("org.apache.camel:type=routes,*"), null))
                     .isNotEmpty();
@@ -176,11 +230,80 @@ class OperationsTest {
             assertThat(landing).isNotNull();
             assertThat(landing.path("status").asText()).isEqualTo("DOWN");
             assertThat(landing.path("message").asText()).contains("failed its last 3 deliveries").contains("connection refused");
+            // it reports, and does not take the process out: an orchestrator's probes stay UP
+            assertThat(get(health + "/ready").statusCode()).as("readiness with a destination down").isEqualTo(200);
+            assertThat(get(health + "/live").statusCode()).as("liveness with a destination down").isEqualTo(200);
+            assertThat(get(health + "/ready").body()).doesNotContain("destination-landing");
 
             sink.down.set(false);
             rt.sandbox().update("MainAccounts", 9, Map.of("Name", "back"));
             rt.syncNow("GLAccounts", "test");
             assertThat(JSON.readTree(get(health).body()).path("status").asText()).isEqualTo("UP");
+
+            // F&O failing: three runs throttled past their retries turn the F&O check DOWN, the probes stay UP
+            assertThat(get(health).body()).contains("\"fno\"");
+            for (int i = 0; i < 3; i++) {
+                rt.sandbox().fno().throttleNext(2); // retry.max-attempts=2: both attempts of the first page refused
+                assertThatThrownBy(() -> rt.syncNow("Vendors", "test")).isNotNull();
+            }
+            HttpResponse<String> fnoDown = get(health);
+            assertThat(fnoDown.statusCode()).isEqualTo(503);
+            JsonNode fno = null;
+            for (JsonNode c : JSON.readTree(fnoDown.body()).path("checks")) {
+                if (c.path("name").asText().equals("fno")) {
+                    fno = c;
+                }
+            }
+            assertThat(fno).isNotNull();
+            assertThat(fno.path("status").asText()).isEqualTo("DOWN");
+            assertThat(fno.path("message").asText()).contains("F&O failed the last 3 runs").contains("HTTP 429 from 127.0.0.1:")
+                    .doesNotContain("/data/");
+            assertThat(get(health + "/ready").statusCode()).isEqualTo(200);
+            assertThat(get(health + "/live").statusCode()).isEqualTo(200);
+            rt.syncNow("Vendors", "test");
+            assertThat(JSON.readTree(get(health).body()).path("status").asText()).as("one run through F&O: UP again").isEqualTo("UP");
+        }
+    }
+
+    @Test
+    void readinessFollowsTheStateDatabaseAndLivenessTheProcess() throws Exception {
+        int port = freePort();
+        Properties p = withManagement(port);
+        p.setProperty("camel.health.exposureLevel", "full");
+        try (ConnectorRuntime rt = TestConnector.start(p)) {
+            String health = "http://127.0.0.1:" + port + "/observe/health";
+            assertThat(get(health + "/ready").statusCode()).isEqualTo(200);
+            assertThat(get(health + "/ready").body()).contains("state-database");
+            assertThat(get(health + "/live").body()).doesNotContain("state-database");
+            // the state database stops answering: not ready (no event or webhook can be stored), still alive
+            ((com.zaxxer.hikari.HikariDataSource) rt.landing().dataSource()).close();
+            assertThat(get(health + "/ready").statusCode()).isEqualTo(503);
+            assertThat(get(health + "/live").statusCode()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void theContainerRecipeKeepsProbesAndMetricsOpenAndJolokiaBehindAPassword(@org.junit.jupiter.api.io.TempDir Path dir)
+            throws Exception {
+        int port = freePort();
+        Path users = dir.resolve("management-users.properties");
+        java.nio.file.Files.writeString(users, "user.ops=s3cret-Pass,admin\nrole.admin=*\n");
+        Properties p = withManagement(port);
+        // as the README's container recipe sets it
+        p.setProperty("camel.management.authenticationEnabled", "true");
+        p.setProperty("camel.management.authenticationPath", "/observe/jolokia/*");
+        p.setProperty("camel.management.basicPropertiesFile", users.toString());
+        try (ConnectorRuntime rt = TestConnector.start(p)) {
+            String base = "http://127.0.0.1:" + port + "/observe";
+            assertThat(get(base + "/health/live").statusCode()).isEqualTo(200);
+            assertThat(get(base + "/health/ready").statusCode()).isEqualTo(200);
+            assertThat(get(base + "/metrics").statusCode()).isEqualTo(200);
+            assertThat(get(base + "/metrics").body()).contains("mlconnector_rows_read_total");
+            assertThat(get(base + "/jolokia/read/java.lang:type=Memory/HeapMemoryUsage").statusCode()).isEqualTo(401);
+            HttpResponse<String> ok = http.send(HttpRequest.newBuilder(URI.create(base + "/jolokia/read/java.lang:type=Memory/HeapMemoryUsage"))
+                    .header("Authorization", "Basic " + java.util.Base64.getEncoder().encodeToString("ops:s3cret-Pass".getBytes()))
+                    .GET().build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(ok.statusCode()).isEqualTo(200);
         }
     }
 

@@ -5,7 +5,7 @@ import java.util.regex.Pattern;
 
 /** A failure's recorded text made short enough for one line: an HTTP answer named by status and host, no URL path or query. */
 public final class FailureReasons {
-    private static final Pattern HTTP = Pattern.compile("HTTP (\\d{3}) from https?://([^/\\s:]+)[^\\s:]*(?::\\s*(.*))?", Pattern.DOTALL);
+    private static final Pattern HTTP = Pattern.compile("HTTP (\\d{3}) from https?://([^/\\s]+)\\S*?(?::\\s(.*))?$", Pattern.DOTALL);
     private static final int MAX = 140;
 
     private FailureReasons() {

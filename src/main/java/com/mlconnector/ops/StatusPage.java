@@ -121,11 +121,32 @@ public final class StatusPage {
                 .append(".OK{color:#11683a;font-weight:600}.FAILING{color:#b42318;font-weight:600}.PAUSED{color:#9a6700;font-weight:600}")
                 .append(".NEVER{color:#5b6b7b}td.reason{max-width:520px;color:#b42318;word-break:break-word}")
                 .append("h2{font-size:16px;margin:8px 0}.legend span{display:inline-block;margin-right:14px;font-size:12px}")
+                .append("#failing{background:#fff4f2;border:1px solid #f3c5bf;padding:8px 8px 8px 28px;margin:0 0 18px;font-size:13px}")
+                .append("#failing li{margin:3px 0;color:#7a1c14}details{display:inline;margin-left:6px}summary{cursor:pointer;color:#5b6b7b;")
+                .append("display:inline}details[open] pre{white-space:pre-wrap;word-break:break-all;font-size:11px;color:#3d4b59;")
+                .append("background:#f6f8fa;padding:6px;margin:4px 0}")
                 .append("</style></head><body>");
-        long failing = grid.stream().filter(c -> c.state().equals("FAILING")).count();
-        h.append("<h1>ml-connector</h1><p class=\"sub\">").append(esc(TIME.format(Instant.now()))).append(" · ")
+        // one line per failing table: a failed read fails every destination with the same reason, said once
+        java.util.Map<String, List<Cell>> failingTables = new java.util.LinkedHashMap<>();
+        grid.stream().filter(c -> c.state().equals("FAILING")).forEach(c -> failingTables.computeIfAbsent(c.table(), t -> new ArrayList<>()).add(c));
+        long neverRun = grid.stream().filter(c -> c.state().equals("NEVER RUN")).map(Cell::table).distinct().count();
+        String summary = runs.isEmpty() ? "nothing has run yet"
+                : !failingTables.isEmpty() ? failingTables.size() + " table(s) failing"
+                : "all deliveries healthy" + (neverRun == 0 ? "" : " · " + neverRun + " table(s) not run yet");
+        h.append("<h1>ml-connector</h1><p class=\"sub\" id=\"summary\">").append(esc(TIME.format(Instant.now()))).append(" · ")
                 .append(rt.sandbox() != null ? "sandbox" : esc(rt.settings().d365Url)).append(" · ")
-                .append(failing == 0 ? "all deliveries healthy" : failing + " delivery(ies) failing").append("</p>");
+                .append(esc(summary)).append("</p>");
+        if (!failingTables.isEmpty()) {
+            h.append("<ul id=\"failing\">");
+            for (java.util.Map.Entry<String, List<Cell>> e : failingTables.entrySet()) {
+                List<String> full = e.getValue().stream().map(Cell::reason).distinct().toList();
+                h.append("<li data-table=\"").append(esc(e.getKey())).append("\"><b>").append(esc(e.getKey())).append("</b> (")
+                        .append(esc(String.join(", ", e.getValue().stream().map(Cell::destination).toList()))).append("): ")
+                        .append(esc(String.join("; ", full.stream().map(FailureReasons::shortReason).distinct().toList())))
+                        .append(details(String.join("\n\n", full))).append("</li>");
+            }
+            h.append("</ul>");
+        }
         h.append("<table id=\"grid\"><thead><tr><th>Entity</th><th>Destination</th><th>State</th><th>Last success</th>")
                 .append("<th>Rows (last run)</th><th>Lag</th><th>Dead letters</th><th>Failure reason</th></tr></thead><tbody>");
         for (Cell c : grid) {
@@ -136,7 +157,8 @@ public final class StatusPage {
                     .append("</td><td class=\"n\">").append(String.format("%,d", c.rows()))
                     .append("</td><td class=\"n\">").append(c.lag() == null ? "–" : esc(lag(c.lag())))
                     .append("</td><td class=\"n\">").append(c.deadLetters())
-                    .append("</td><td class=\"reason\">").append(esc(c.reason())).append("</td></tr>");
+                    .append("</td><td class=\"reason\">").append(esc(FailureReasons.shortReason(c.reason())))
+                    .append(c.reason().isEmpty() ? "" : details(c.reason())).append("</td></tr>");
         }
         h.append("</tbody></table>");
         List<StatusReport.Reconcile> reconciles = StatusReport.lastReconciles(rt.landing().dataSource());
@@ -223,7 +245,11 @@ public final class StatusPage {
         }
         int x = 70;
         for (Run r : runs) {
+            boolean failed = r.status().equals("FAILED") || r.status().equals("ABANDONED");
             int barH = (int) Math.round(Math.log10(1 + r.rowsWritten()) / maxLog * (base - top));
+            if (failed && barH < 30) {
+                barH = 30; // a run that failed before writing anything is a red bar, not an empty slot
+            }
             String colour = switch (r.status()) {
                 case "SUCCEEDED" -> "#2f9e6a";
                 case "PARTIAL" -> "#d99a1e";
@@ -231,14 +257,16 @@ public final class StatusPage {
                 default -> "#d0463b";
             };
             int y = base - Math.max(barH, 2);
-            s.append("<rect class=\"bar\" data-rows=\"").append(r.rowsWritten()).append("\" x=\"").append(x).append("\" y=\"")
+            s.append("<rect class=\"bar").append(failed ? " failed" : "").append("\" data-status=\"").append(esc(r.status()))
+                    .append("\" data-rows=\"").append(r.rowsWritten()).append("\" x=\"").append(x).append("\" y=\"")
                     .append(y).append("\" width=\"26\" height=\"").append(Math.max(barH, 2))
                     .append("\" fill=\"").append(colour).append("\"><title>").append(esc(r.table())).append(' ')
                     .append(esc(r.status())).append(" (").append(esc(r.trigger())).append("): ")
                     .append(String.format("%,d", r.rowsWritten())).append(" rows at ").append(esc(TIME.format(r.started())))
                     .append("</title></rect>")
                     .append("<text x=\"").append(x + 13).append("\" y=\"").append(y - 3).append("\" font-size=\"9\" text-anchor=\"middle\" ")
-                    .append("fill=\"#1d2733\">").append(compact(r.rowsWritten())).append("</text>")
+                    .append("fill=\"").append(failed ? "#b42318" : "#1d2733").append("\">")
+                    .append(failed ? "failed" : compact(r.rowsWritten())).append("</text>")
                     .append("<text x=\"").append(x + 13).append("\" y=\"").append(base + 12).append("\" font-size=\"9\" fill=\"#3d4b59\" ")
                     .append("transform=\"rotate(40 ").append(x + 13).append(' ').append(base + 12).append(")\">")
                     .append(esc(r.table())).append("</text>");
@@ -248,6 +276,11 @@ public final class StatusPage {
                 .append("&#9632; partial</span><span style=\"color:#d0463b\">&#9632; failed / abandoned</span><span style=\"color:#4f86c6\">")
                 .append("&#9632; running</span><span>rows on a log scale</span></div>");
         return s.toString();
+    }
+
+    /** The full text, one click away. */
+    private static String details(String full) {
+        return "<details><summary>full text</summary><pre>" + esc(full) + "</pre></details>";
     }
 
     private static String compact(long n) {

@@ -91,6 +91,7 @@ public final class ConnectorRuntime implements AutoCloseable {
     private com.mlconnector.sync.MappingGate mappingGate;
     private io.micrometer.core.instrument.MeterRegistry meters;
     private final com.mlconnector.ops.Operations operations = new com.mlconnector.ops.Operations();
+    private final com.mlconnector.ops.StatusGauges gauges = new com.mlconnector.ops.StatusGauges(this);
     /** Which entities each destination takes (Tableau: the tables its data sources read). */
     private final Map<String, java.util.function.Predicate<EntityMapping>> takesByDestination = new LinkedHashMap<>();
 
@@ -178,6 +179,7 @@ public final class ConnectorRuntime implements AutoCloseable {
             io.micrometer.core.instrument.Metrics.addRegistry(meters);
             com.mlconnector.ops.ConnectorMetrics.registerAtZero(mappings.all().stream().map(EntityMapping::table).toList(),
                     (d, t) -> takes(d, mappings.get(t)), activeDestinations().stream().filter(d -> !d.equals(TableauDestination.DESTINATION)).toList());
+            gauges.register(meters); // lag, last success, failures, dead letters, paused, last outcome: what alerts are written on
         }
         operations.register(this, main.getCamelContext(), pauses);
         if (options.schedules()) {
@@ -552,6 +554,7 @@ public final class ConnectorRuntime implements AutoCloseable {
         if (tableauSession != null) {
             tableauSession.close(); // signs out, freeing the token's one session
         }
+        gauges.close();
         if (meters != null) {
             io.micrometer.core.instrument.Metrics.removeRegistry(meters);
         }

@@ -360,6 +360,49 @@ class OperationsTest {
         }
     }
 
+    /** The value of one series on /observe/metrics (NaN when absent). */
+    private double series(int port, String name, String labels) throws Exception {
+        String line = get("http://127.0.0.1:" + port + "/observe/metrics").body().lines()
+                .filter(l -> l.startsWith(name + "{" + labels + "}")).findFirst().orElse(null);
+        return line == null ? Double.NaN : Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+    }
+
+    @Test
+    void gaugesShowLagLastSuccessFailuresDeadLettersPauseAndTheLastOutcome() throws Exception {
+        int port = freePort();
+        Switchable sink = new Switchable();
+        Properties p = withManagement(port);
+        try (ConnectorRuntime rt = ConnectorRuntime.start(RuntimeOptions.once(Path.of("."), p).withSink(sink))) {
+            sink.real.set(rt.camelContext().getRegistry().lookupByNameAndType("landingWriter", BatchSink.class));
+            String gl = "destination=\"landing\",table=\"GLAccounts\"";
+            // from start-up, before anything ran: never succeeded, nothing failed, nothing waiting
+            assertThat(series(port, "mlconnector_last_success_timestamp_seconds", gl)).isEqualTo(0.0);
+            assertThat(series(port, "mlconnector_lag_seconds", gl)).as("never succeeded: lag since start-up").isGreaterThanOrEqualTo(0.0);
+            assertThat(series(port, "mlconnector_last_delivery_ok", gl)).isEqualTo(-1.0);
+            assertThat(series(port, "mlconnector_failures_since_success", gl)).isEqualTo(0.0);
+            assertThat(series(port, "mlconnector_dead_letters_waiting", gl)).isEqualTo(0.0);
+            assertThat(series(port, "mlconnector_paused", "table=\"GLAccounts\"")).isEqualTo(0.0);
+
+            long before = java.time.Instant.now().getEpochSecond();
+            rt.syncNow("GLAccounts", "test");
+            com.mlconnector.support.Await.until(() -> series(port, "mlconnector_last_success_timestamp_seconds", gl) >= before, 15_000,
+                    "the last success shows");
+            assertThat(series(port, "mlconnector_lag_seconds", gl)).isLessThan(15.0);
+            assertThat(series(port, "mlconnector_last_delivery_ok", gl)).isEqualTo(1.0);
+
+            // an outage: the batch is dead-lettered, the run fails; the gauges say so
+            sink.down.set(true);
+            rt.sandbox().update("MainAccounts", 2, Map.of("Name", "during the outage"));
+            assertThatThrownBy(() -> rt.syncNow("GLAccounts", "test")).isNotNull();
+            rt.pauses().pause("GLAccounts");
+            com.mlconnector.support.Await.until(() -> series(port, "mlconnector_dead_letters_waiting", gl) == 1.0, 15_000,
+                    "the dead letter shows");
+            assertThat(series(port, "mlconnector_failures_since_success", gl)).isEqualTo(1.0);
+            assertThat(series(port, "mlconnector_last_delivery_ok", gl)).isEqualTo(0.0);
+            assertThat(series(port, "mlconnector_paused", "table=\"GLAccounts\"")).isEqualTo(1.0);
+        }
+    }
+
     @Test
     void jolokiaReadsWhatHawtioNeedsAndRefusesWhatCouldLeakOrHarm() throws Exception {
         int port = freePort();

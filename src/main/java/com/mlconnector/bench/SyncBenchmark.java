@@ -97,6 +97,8 @@ public final class SyncBenchmark {
         }
         p.setProperty("sandbox.fno.page-size", String.valueOf(pageSize));
         p.setProperty("sandbox.fno.throttle-share", "0");
+        // one chain of pages, like the baseline: the gain of reading in partitions is the latency pass's to show
+        p.setProperty("d365.read-partitions", "1");
         // the read and the landing path alone: the sandbox would switch the emulated Power BI, Databricks and Tableau on,
         // and the "null destination" would then measure them (Databricks has its own pass below)
         p.setProperty("powerbi.enabled", "false");

@@ -61,7 +61,7 @@ import java.util.function.Function;
  * is configured, the sandbox. Beans are made after Camel has loaded the properties (so environment variables and
  * system properties override the file, and {@code ENC(…)} values are decrypted) and before routes start.
  */
-public final class ConnectorRuntime implements AutoCloseable {
+public final class ConnectorRuntime implements AutoCloseable, com.mlconnector.ops.OperatedConnector {
     private static final Logger LOG = LoggerFactory.getLogger(ConnectorRuntime.class);
 
     private final RuntimeOptions options;
@@ -92,8 +92,8 @@ public final class ConnectorRuntime implements AutoCloseable {
     private io.micrometer.core.instrument.MeterRegistry meters;
     private final com.mlconnector.ops.Operations operations = new com.mlconnector.ops.Operations();
     private final com.mlconnector.ops.StatusGauges gauges = new com.mlconnector.ops.StatusGauges(this);
-    /** Which entities each destination takes (Tableau: the tables its data sources read). */
-    private final Map<String, java.util.function.Predicate<EntityMapping>> takesByDestination = new LinkedHashMap<>();
+    /** Every destination, declared once (switched on or not, which entities it takes). */
+    private com.mlconnector.sync.DestinationRegistry destinations;
 
     private ConnectorRuntime(RuntimeOptions options) {
         this.options = options;
@@ -183,29 +183,20 @@ public final class ConnectorRuntime implements AutoCloseable {
         }
         operations.register(this, main.getCamelContext(), pauses);
         if (options.schedules()) {
-            installSchedules(main.getCamelContext());
+            Schedules.install(main.getCamelContext(), mappings);
         }
     }
 
     /** The destinations switched on, landing first. */
+    @Override
     public List<String> activeDestinations() {
-        List<String> out = new java.util.ArrayList<>(List.of(RunLedger.DESTINATION));
-        if (powerBiSettings.enabled) {
-            out.add(PowerBiDestination.DESTINATION);
-        }
-        if (databricksSettings.enabled) {
-            out.add(DatabricksDestination.DESTINATION);
-        }
-        if (tableauSettings.enabled) {
-            out.add(TableauDestination.DESTINATION);
-        }
-        return out;
+        return destinations.active();
     }
 
     /** Does the destination take the entity? */
+    @Override
     public boolean takes(String destination, EntityMapping m) {
-        java.util.function.Predicate<EntityMapping> takes = takesByDestination.get(destination);
-        return takes != null && takes.test(m);
+        return destinations.takes(destination, m);
     }
 
     /** The port of the embedded HTTP server (webhooks), once started. */
@@ -232,39 +223,7 @@ public final class ConnectorRuntime implements AutoCloseable {
             // the sandbox writes only to a database of its own, never to a configured landing database
             sandboxValues.putAll(SandboxGuard.sandboxLanding(props));
 
-            sandboxValues.put("d365.url", sandbox.fnoUrl());
-            sandboxValues.put("entra.authority-host", sandbox.authorityHost());
-            sandboxValues.put("d365.tenant-id", Sandbox.TENANT);
-            sandboxValues.put("d365.client-id", Sandbox.CLIENT_ID);
-            sandboxValues.put("d365.client-secret", Sandbox.CLIENT_SECRET);
-            sandboxValues.put("powerbi.api-url", sandbox.powerBi().apiUrl());
-            sandboxValues.put("databricks.host", sandbox.databricks().baseUrl());
-            sandboxValues.put("databricks.client-id", Sandbox.DATABRICKS_CLIENT);
-            sandboxValues.put("databricks.client-secret", Sandbox.CLIENT_SECRET);
-            sandboxValues.put("databricks.warehouse-id", Sandbox.DATABRICKS_WAREHOUSE);
-            sandboxValues.put("databricks.catalog", "main");
-            sandboxValues.put("databricks.schema", "finance");
-            if (props.apply("databricks.volume") == null) {
-                sandboxValues.put("databricks.volume", com.mlconnector.sandbox.DatabricksEmulator.STAGING_VOLUME);
-            }
-            if (props.apply("databricks.job-id") == null) {
-                sandboxValues.put("databricks.job-id", String.valueOf(Sandbox.DATABRICKS_JOB));
-            }
-            sandboxValues.put("tableau.server-url", sandbox.tableau().baseUrl());
-            sandboxValues.put("tableau.pat-name", Sandbox.TABLEAU_PAT_NAME);
-            sandboxValues.put("tableau.pat-secret", Sandbox.TABLEAU_PAT_SECRET);
-            sandboxValues.put("tableau.site", Sandbox.TABLEAU_SITE);
-            if (props.apply("tableau.datasource-id") == null) {
-                sandboxValues.put("tableau.datasource-id", Sandbox.TABLEAU_DATASOURCE);
-            }
-            if (props.apply("events.secret") == null) {
-                sandboxValues.put("events.secret", randomSecret());
-            }
-            if (props.apply("tableau.webhook-secret") == null) {
-                sandboxValues.put("tableau.webhook-secret", randomSecret());
-            }
-            String workspace = props.apply("powerbi.workspace-id");
-            sandboxValues.put("powerbi.workspace-id", workspace == null || workspace.isBlank() ? Sandbox.WORKSPACE : workspace);
+            sandboxValues.putAll(SandboxOverrides.of(sandbox, props));
             effective = k -> sandboxValues.containsKey(k) ? sandboxValues.get(k) : props.apply(k);
             settings = ConnectorSettings.from(effective);
             ssl = ConnectorTls.context(SandboxTls.trustManager());
@@ -292,11 +251,7 @@ public final class ConnectorRuntime implements AutoCloseable {
         DeliveryState state = new DeliveryState(landing.dataSource(), landing.dialect());
         deadLetters = new DeadLetters(landing.dataSource());
         powerBiSettings = new PowerBiSettings(effective, sandbox != null, settings.tenantId, settings.clientId, settings.clientSecret);
-        Map<String, java.util.function.Predicate<EntityMapping>> destinations = new LinkedHashMap<>();
-        destinations.put(RunLedger.DESTINATION, m -> true);
-        destinations.put(PowerBiDestination.DESTINATION, m -> powerBiSettings.takes(m.table()));
         databricksSettings = new DatabricksSettings(effective, sandbox != null);
-        destinations.put(DatabricksDestination.DESTINATION, m -> databricksSettings.takes(m.table()));
         DatabricksClient databricksClient = databricksSettings.enabled ? new DatabricksClient(databricksSettings,
                 new DatabricksTokens(databricksSettings.host, databricksSettings.clientId, databricksSettings.clientSecret, ssl), ssl) : null;
         for (String t : powerBiSettings.enabled ? powerBiSettings.tables : List.<String>of()) {
@@ -306,11 +261,8 @@ public final class ConnectorRuntime implements AutoCloseable {
                 throw new ConfigException("powerbi.tables: " + e.getMessage());
             }
         }
-        if (sandbox != null && props.apply("tableau.datasource-id") == null) {
-            // the sandbox's data source reads the finance tables (those mapped here)
-            sandboxValues.put("tableau.datasource." + Sandbox.TABLEAU_DATASOURCE + ".tables", String.join(",",
-                    loaded.stream().map(EntityMapping::table).filter(List.of("Invoices", "InvoiceLines", "GLEntries",
-                            "GLAccounts", "Vendors")::contains).toList()));
+        if (sandbox != null) {
+            sandboxValues.putAll(SandboxOverrides.tableauTables(loaded, props));
         }
         tableauSettings = new TableauSettings(effective, sandbox != null);
         for (Map.Entry<String, List<String>> ds : tableauSettings.enabled ? tableauSettings.datasources.entrySet()
@@ -323,9 +275,16 @@ public final class ConnectorRuntime implements AutoCloseable {
                 }
             }
         }
-        ChangeDetection changes = new ChangeDetection(state, settings, destinations);
-        takesByDestination.putAll(destinations);
-        takesByDestination.put(TableauDestination.DESTINATION, m -> !tableauSettings.datasourcesReading(m.table()).isEmpty());
+        // every destination, declared once: the landing database, then the others as configured
+        destinations = new com.mlconnector.sync.DestinationRegistry(List.of(
+                new com.mlconnector.sync.DestinationRegistry.Destination(RunLedger.DESTINATION, true, m -> true, true),
+                new com.mlconnector.sync.DestinationRegistry.Destination(PowerBiDestination.DESTINATION, powerBiSettings.enabled,
+                        m -> powerBiSettings.takes(m.table()), true),
+                new com.mlconnector.sync.DestinationRegistry.Destination(DatabricksDestination.DESTINATION, databricksSettings.enabled,
+                        m -> databricksSettings.takes(m.table()), true),
+                new com.mlconnector.sync.DestinationRegistry.Destination(TableauDestination.DESTINATION, tableauSettings.enabled,
+                        m -> tableauSettings.enabled && !tableauSettings.datasourcesReading(m.table()).isEmpty(), false)));
+        ChangeDetection changes = new ChangeDetection(state, settings, destinations.batchDestinations());
         PacingClock clock = sandbox != null ? sandbox.clock() : PacingClock.SYSTEM;
         PowerBiClient powerBiClient = null;
         if (powerBiSettings.enabled) {
@@ -373,8 +332,7 @@ public final class ConnectorRuntime implements AutoCloseable {
         beans.put("businessEvents", businessEvents);
         beans.put("eventReads", new EventReads(eventSettings, eventMap, eventStore, pauses));
         beans.put("changes", changes);
-        beans.put("deliveries", new com.mlconnector.sync.DeliveryQueues(ctx, List.of(RunLedger.DESTINATION, PowerBiDestination.DESTINATION,
-                DatabricksDestination.DESTINATION), settings.queueDepth, java.time.Duration.ofMinutes(settings.deliveryWaitMinutes),
+        beans.put("deliveries", new com.mlconnector.sync.DeliveryQueues(ctx, destinations.activeBatchDestinations(), settings.queueDepth, java.time.Duration.ofMinutes(settings.deliveryWaitMinutes),
                 // the route bean "delivery" (the benchmark puts its own in place) hears of each batch a queue handled
                 (sync, destination, batch) -> {
                     var delivery = ctx.getRegistry().lookupByNameAndType("delivery", com.mlconnector.sync.DeliveryQueues.Handled.class);
@@ -420,44 +378,6 @@ public final class ConnectorRuntime implements AutoCloseable {
                         org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter.class));
     }
 
-    /** A secret for the sandbox's own inbound endpoints (48 hex characters, never reused across starts). */
-    private static String randomSecret() {
-        byte[] bytes = new byte[24];
-        new java.security.SecureRandom().nextBytes(bytes);
-        return java.util.HexFormat.of().formatHex(bytes);
-    }
-
-    /** One cron route per mapping, from the scheduled-sync template. */
-    private void installSchedules(CamelContext ctx) {
-        for (EntityMapping m : mappings.all()) {
-            String cron = ctx.getPropertiesComponent().resolveProperty("schedule." + m.table()).orElse(m.schedule());
-            Map<String, Object> params = new LinkedHashMap<>();
-            params.put("entity", m.entitySet());
-            params.put("cron", cron);
-            try {
-                ctx.addRouteFromTemplate("schedule-" + m.table(), "scheduled-sync", params);
-            } catch (Exception e) {
-                throw new ConfigException("schedule." + m.table() + " (" + cron + ") could not be scheduled: " + e.getMessage());
-            }
-            LOG.info("Scheduled {} with cron '{}'", m.entitySet(), cron);
-            String reconcile = ctx.getPropertiesComponent().resolveProperty("reconcile." + m.table()).orElse(m.reconcile());
-            if (reconcile == null || reconcile.isBlank() || reconcile.trim().equalsIgnoreCase("none")) {
-                continue;
-            }
-            Map<String, Object> full = new LinkedHashMap<>(params);
-            full.put("cron", reconcile.trim());
-            full.put("group", "reconcile");
-            full.put("trigger", "reconcile");
-            full.put("full", "true");
-            try {
-                ctx.addRouteFromTemplate("reconcile-" + m.table(), "scheduled-sync", full);
-            } catch (Exception e) {
-                throw new ConfigException("reconcile." + m.table() + " (" + reconcile + ") could not be scheduled: " + e.getMessage());
-            }
-            LOG.info("Reconcile of {} (a full read with deletes) scheduled with cron '{}'", m.entitySet(), reconcile.trim());
-        }
-    }
-
     /** Runs one entity now; throws what made the run fail. */
     public void syncNow(String entity, String trigger) {
         syncNow(entity, trigger, false);
@@ -490,6 +410,7 @@ public final class ConnectorRuntime implements AutoCloseable {
      * Starts a run of one entity on a thread of its own and returns its run id at once (its end shows in the run
      * ledger, `status` and the entity's MBean).
      */
+    @Override
     public String startSync(String entity, String trigger) {
         String runId = java.util.UUID.randomUUID().toString();
         Thread t = new Thread(() -> {
@@ -519,24 +440,41 @@ public final class ConnectorRuntime implements AutoCloseable {
     }
 
     public CamelContext camelContext() { return main.getCamelContext(); }
+    @Override
     public ConnectorSettings settings() { return settings; }
+    @Override
     public Mappings mappings() { return mappings; }
+    @Override
     public LandingDatabase landing() { return landing; }
     public Sandbox sandbox() { return sandbox; }
     public EntraTokenProvider tokens() { return tokens; }
     public FnoClient fno() { return fno; }
+    @Override
     public DeadLetters deadLetters() { return deadLetters; }
     public PowerBiDestination powerBi() { return powerBi; }
     public PowerBiSettings powerBiSettings() { return powerBiSettings; }
     public DatabricksSettings databricksSettings() { return databricksSettings; }
     public DatabricksClient databricksClient() { return databricksClient; }
+    @Override
     public com.mlconnector.state.TableLeases leases() { return leases; }
     public TableauDestination tableau() { return tableau; }
     public TableauWebhooks tableauWebhooks() { return tableauWebhooks; }
     public BusinessEventReceiver businessEvents() { return businessEvents; }
     public EventStore eventStore() { return eventStore; }
     public EventSettings eventSettings() { return eventSettings; }
+    @Override
     public com.mlconnector.ops.Pauses pauses() { return pauses; }
+
+    @Override
+    public String fnoServiceRoot() { return fno.serviceRoot(); }
+
+    @Override
+    public boolean sandboxed() { return sandbox != null; }
+
+    @Override
+    public List<ReplayResult> replay(List<String> batchIds) throws Exception {
+        return Replay.run(this, batchIds).stream().map(o -> new ReplayResult(o.batchId(), o.ok(), o.detail())).toList();
+    }
     /** The mappings held against the tenant's $metadata. */
     public com.mlconnector.sync.MappingGate mappingGate() { return mappingGate; }
     public TableauSettings tableauSettings() { return tableauSettings; }

@@ -1,7 +1,7 @@
 package com.mlconnector.cli;
 
 import com.mlconnector.app.StateReader;
-import com.mlconnector.app.StatusReport;
+import com.mlconnector.ops.StatusReport;
 import com.mlconnector.databricks.DatabricksSettings;
 import com.mlconnector.powerbi.PowerBiSettings;
 import com.mlconnector.tableau.TableauSettings;

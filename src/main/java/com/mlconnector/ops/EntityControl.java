@@ -1,8 +1,5 @@
 package com.mlconnector.ops;
 
-import com.mlconnector.app.ConnectorRuntime;
-import com.mlconnector.app.Replay;
-import com.mlconnector.app.StatusReport;
 import com.mlconnector.mapping.EntityMapping;
 import com.mlconnector.state.DeadLetters;
 import org.slf4j.Logger;
@@ -20,7 +17,7 @@ import java.util.function.Function;
 public final class EntityControl implements EntityControlMXBean {
     private static final Logger LOG = LoggerFactory.getLogger(EntityControl.class);
 
-    private final ConnectorRuntime rt;
+    private final OperatedConnector rt;
     private final EntityMapping mapping;
     private final List<String> destinations;
     private final Pauses pauses;
@@ -46,7 +43,7 @@ public final class EntityControl implements EntityControlMXBean {
             Map.entry("replayDeadLetters", "Re-deliver every dead-lettered batch of this entity (idempotent); returns what "
                     + "happened to each"));
 
-    public EntityControl(ConnectorRuntime rt, EntityMapping mapping, List<String> destinations, Pauses pauses) {
+    public EntityControl(OperatedConnector rt, EntityMapping mapping, List<String> destinations, Pauses pauses) {
         this.rt = rt;
         this.mapping = mapping;
         this.destinations = destinations;
@@ -169,10 +166,10 @@ public final class EntityControl implements EntityControlMXBean {
             if (ids.isEmpty()) {
                 return "no dead letters";
             }
-            List<Replay.Outcome> outcomes = Replay.run(rt, ids);
+            List<OperatedConnector.ReplayResult> outcomes = rt.replay(ids);
             long failed = outcomes.stream().filter(o -> !o.ok()).count();
             return (outcomes.size() - failed) + " replayed, " + failed + " failed"
-                    + (failed == 0 ? "" : ": " + outcomes.stream().filter(o -> !o.ok()).map(Replay.Outcome::detail).toList());
+                    + (failed == 0 ? "" : ": " + outcomes.stream().filter(o -> !o.ok()).map(OperatedConnector.ReplayResult::detail).toList());
         } catch (Exception e) {
             return "replay failed: " + e.getMessage();
         }

@@ -1,6 +1,5 @@
 package com.mlconnector.ops;
 
-import com.mlconnector.app.ConnectorRuntime;
 import com.mlconnector.mapping.EntityMapping;
 import org.apache.camel.CamelContext;
 import org.apache.camel.health.HealthCheckRegistry;
@@ -27,11 +26,11 @@ public final class Operations implements AutoCloseable {
         return new ObjectName("com.mlconnector:type=Entity,name=" + table);
     }
 
-    public void register(ConnectorRuntime rt, CamelContext ctx, Pauses pauses) {
+    public void register(OperatedConnector rt, CamelContext ctx, Pauses pauses) {
         HealthCheckRegistry health = HealthCheckRegistry.get(ctx);
         if (health != null) {
             health.register(new StateDatabaseHealth(rt.landing().dataSource()));
-            health.register(new FnoHealth(rt.landing().dataSource(), java.net.URI.create(rt.fno().serviceRoot()).getAuthority(),
+            health.register(new FnoHealth(rt.landing().dataSource(), java.net.URI.create(rt.fnoServiceRoot()).getAuthority(),
                     FAILURES_FOR_DOWN));
             for (String d : rt.activeDestinations()) {
                 health.register(new DestinationHealth(rt.landing().dataSource(), d, FAILURES_FOR_DOWN));

@@ -1,7 +1,5 @@
 package com.mlconnector.ops;
 
-import com.mlconnector.app.ConnectorRuntime;
-import com.mlconnector.app.StatusReport;
 import com.mlconnector.mapping.EntityMapping;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
@@ -34,7 +32,7 @@ public final class StatusGauges implements AutoCloseable {
     private record Reading(double lagSeconds, double lastSuccess, double failures, double deadLetters, double lastOk) {
     }
 
-    private final ConnectorRuntime rt;
+    private final OperatedConnector rt;
     private final Instant started = Instant.now();
     private final List<Meter> registered = new ArrayList<>();
     private MeterRegistry registry;
@@ -42,7 +40,7 @@ public final class StatusGauges implements AutoCloseable {
     private Map<String, Double> paused = Map.of();
     private Instant takenAt = Instant.EPOCH;
 
-    public StatusGauges(ConnectorRuntime rt) {
+    public StatusGauges(OperatedConnector rt) {
         this.rt = rt;
     }
 

@@ -3,8 +3,6 @@ package com.mlconnector.ops;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.mlconnector.app.ConnectorRuntime;
-import com.mlconnector.app.StatusReport;
 import com.mlconnector.mapping.EntityMapping;
 import org.apache.camel.Exchange;
 
@@ -37,9 +35,9 @@ public final class StatusPage {
     public record Run(String table, Instant started, String status, long rowsWritten, String trigger) {
     }
 
-    private final ConnectorRuntime rt;
+    private final OperatedConnector rt;
 
-    public StatusPage(ConnectorRuntime rt) {
+    public StatusPage(OperatedConnector rt) {
         this.rt = rt;
     }
 
@@ -134,7 +132,7 @@ public final class StatusPage {
                 : !failingTables.isEmpty() ? failingTables.size() + " table(s) failing"
                 : "all deliveries healthy" + (neverRun == 0 ? "" : " · " + neverRun + " table(s) not run yet");
         h.append("<h1>ml-connector</h1><p class=\"sub\" id=\"summary\">").append(esc(TIME.format(Instant.now()))).append(" · ")
-                .append(rt.sandbox() != null ? "sandbox" : esc(rt.settings().d365Url)).append(" · ")
+                .append(rt.sandboxed() ? "sandbox" : esc(rt.settings().d365Url)).append(" · ")
                 .append(esc(summary)).append("</p>");
         if (!failingTables.isEmpty()) {
             h.append("<ul id=\"failing\">");

@@ -1,6 +1,7 @@
 package com.mlconnector.app;
 
 import com.mlconnector.fno.MappingMismatchException;
+import com.mlconnector.ops.StatusReport;
 import com.mlconnector.support.TestConnector;
 import org.junit.jupiter.api.Test;
 

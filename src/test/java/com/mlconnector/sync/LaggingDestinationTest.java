@@ -1,7 +1,7 @@
 package com.mlconnector.sync;
 
 import com.mlconnector.app.ConnectorRuntime;
-import com.mlconnector.app.StatusReport;
+import com.mlconnector.ops.StatusReport;
 import com.mlconnector.support.TestConnector;
 import org.junit.jupiter.api.Test;
 

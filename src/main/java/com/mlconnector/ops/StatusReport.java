@@ -1,4 +1,4 @@
-package com.mlconnector.app;
+package com.mlconnector.ops;
 
 import com.mlconnector.mapping.EntityMapping;
 

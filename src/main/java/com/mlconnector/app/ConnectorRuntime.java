@@ -286,13 +286,22 @@ public final class ConnectorRuntime implements AutoCloseable, com.mlconnector.op
                         m -> tableauSettings.enabled && !tableauSettings.datasourcesReading(m.table()).isEmpty(), false)));
         ChangeDetection changes = new ChangeDetection(state, settings, destinations.batchDestinations());
         PacingClock clock = sandbox != null ? sandbox.clock() : PacingClock.SYSTEM;
+        Map<String, Object> beansForRoutes = new LinkedHashMap<>();
+        // routes/powerbi.yaml is loaded whether Power BI is on or not: switched off, its token step refuses every call
+        beansForRoutes.put("powerBiToken", (org.apache.camel.Processor) e -> {
+            throw new IllegalStateException("Power BI is switched off (powerbi.enabled=false): no call goes out");
+        });
+        HttpsComponents.configure(ctx, ConnectorTls.trustManager(sandbox != null ? SandboxTls.trustManager() : null));
         PowerBiClient powerBiClient = null;
         if (powerBiSettings.enabled) {
             EntraTokenProvider pbTokens = powerBiSettings.clientId.equals(settings.clientId) && powerBiSettings.tenantId.equals(settings.tenantId)
                     ? tokens // one client application per client id
                     : new EntraTokenProvider(settings.authorityHost, powerBiSettings.tenantId, powerBiSettings.clientId,
                             powerBiSettings.clientSecret, ssl, Clock.systemUTC());
-            powerBiClient = new PowerBiClient(powerBiSettings, pbTokens, ssl);
+            // the calls go out through routes/powerbi.yaml (camel-http); its token step only ever serves powerbi.api-url's host
+            beansForRoutes.put("powerBiToken", new com.mlconnector.http.BearerToken("Power BI", "powerbi.api-url",
+                    java.net.URI.create(powerBiSettings.apiUrl), pbTokens.forScope(PowerBiSettings.SCOPE)));
+            powerBiClient = new PowerBiClient(powerBiSettings, new com.mlconnector.http.RouteHttp(ctx, "direct:powerbi-http", "Power BI"));
         }
         powerBi = new PowerBiDestination(powerBiSettings, powerBiClient, new PushPacer(clock, powerBiSettings), clock,
                 state, landing, mappings);
@@ -352,6 +361,7 @@ public final class ConnectorRuntime implements AutoCloseable, com.mlconnector.op
         beans.put("pauses", pauses);
         beans.put("statusPage", new com.mlconnector.ops.StatusPage(this));
         beans.put("catchUp", new CatchUp(this));
+        beans.putAll(beansForRoutes);
         beans.putAll(options.beans());
         Registry registry = ctx.getRegistry();
         beans.forEach(registry::bind);

@@ -22,14 +22,22 @@ public final class ConnectorTls {
 
     public static SSLContext context(X509TrustManager extra) {
         try {
+            SSLContext ctx = SSLContext.getInstance("TLS");
+            ctx.init(null, new TrustManager[]{trustManager(extra)}, null);
+            return ctx;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("cannot set up TLS", e);
+        }
+    }
+
+    /** What the JVM trusts, plus {@code extra} when given (camel-http's TLS is configured from it). */
+    public static X509TrustManager trustManager(X509TrustManager extra) {
+        try {
             TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
             tmf.init((KeyStore) null);
             X509TrustManager jvm = (X509TrustManager) Arrays.stream(tmf.getTrustManagers())
                     .filter(t -> t instanceof X509TrustManager).findFirst().orElseThrow();
-            TrustManager tm = extra == null ? jvm : new EitherTrustManager(jvm, extra);
-            SSLContext ctx = SSLContext.getInstance("TLS");
-            ctx.init(null, new TrustManager[]{tm}, null);
-            return ctx;
+            return extra == null ? jvm : new EitherTrustManager(jvm, extra);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("cannot set up TLS", e);
         }

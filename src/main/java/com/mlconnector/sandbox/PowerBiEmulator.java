@@ -151,8 +151,16 @@ public final class PowerBiEmulator extends EmulatorServer {
         return d.id;
     }
 
+    private final java.util.Set<String> headerNamesSeen = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /** The names of every request header the emulator received (lower case): tests check what went on the wire. */
+    public java.util.Set<String> headerNamesSeen() {
+        return java.util.Set.copyOf(headerNamesSeen);
+    }
+
     @Override
     protected void handle(HttpExchange ex) throws IOException {
+        ex.getRequestHeaders().keySet().forEach(h -> headerNamesSeen.add(h.toLowerCase(java.util.Locale.ROOT)));
         String path = ex.getRequestURI().getPath();
         String prefix = "/v1.0/myorg/groups/";
         SandboxTokens.Refusal refusal = tokens.check(ex.getRequestHeaders().getFirst("Authorization"), AUDIENCE);

@@ -1,0 +1,93 @@
+package com.mlconnector.http;
+
+import org.apache.camel.CamelContext;
+import org.apache.camel.Exchange;
+import org.apache.camel.ProducerTemplate;
+import org.apache.camel.http.base.HttpOperationFailedException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.URI;
+
+/**
+ * Calls one service through its route ({@code direct:<service>-http} in the service's route file): the route's
+ * {@link BearerToken} step sets the credential (only for the service's own host), the route filters the headers that
+ * are not meant for the wire and its camel-http producer makes the call, with the timeouts set there. Here: the
+ * request as headers and body, a 401 answered by renewing the credential once, and the answer as text. A refusal
+ * comes back as camel-http's {@link HttpOperationFailedException} (status, Retry-After and the other headers, the
+ * body), which the shared retry policy reads.
+ */
+public final class RouteHttp {
+    private static final Logger LOG = LoggerFactory.getLogger(RouteHttp.class);
+    /** Exchange property: the credential a first attempt was refused with (the token step renews it). */
+    public static final String REJECTED = "connectorRejectedToken";
+    /** Exchange property: the credential the token step set (read back when the service answers 401). */
+    public static final String USED = "connectorUsedToken";
+
+    private final CamelContext camel;
+    private final String endpoint;
+    private final String service;
+    private volatile ProducerTemplate producer;
+
+    /** @param endpoint the service's route, {@code direct:powerbi-http} */
+    public RouteHttp(CamelContext camel, String endpoint, String service) {
+        this.camel = camel;
+        this.endpoint = endpoint;
+        this.service = service;
+    }
+
+    private ProducerTemplate producer() {
+        if (producer == null) {
+            synchronized (this) {
+                if (producer == null) {
+                    producer = camel.createProducerTemplate();
+                }
+            }
+        }
+        return producer;
+    }
+
+    /** Sends the request; returns the body of a 2xx answer (empty when there is none). */
+    public String call(String method, String url, String contentType, byte[] body) throws IOException, HttpOperationFailedException {
+        Exchange done = send(method, url, contentType, body, null);
+        Throwable failure = done.getException();
+        if (failure instanceof HttpOperationFailedException h && h.getStatusCode() == 401) {
+            com.mlconnector.ops.ConnectorMetrics.httpStatus(service, 401);
+            LOG.info("{} answered 401 for {}: renewing the credential and trying once more", service, URI.create(url).getPath());
+            done = send(method, url, contentType, body, done.getProperty(USED, String.class));
+            failure = done.getException();
+        }
+        if (failure instanceof HttpOperationFailedException h) {
+            com.mlconnector.ops.ConnectorMetrics.httpStatus(service, h.getStatusCode());
+            throw h;
+        }
+        if (failure instanceof IOException io) {
+            throw io;
+        }
+        if (failure instanceof RuntimeException r) {
+            throw r;
+        }
+        if (failure != null) {
+            throw new IOException(service + ": " + failure.getMessage(), failure);
+        }
+        Integer status = done.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, Integer.class);
+        com.mlconnector.ops.ConnectorMetrics.httpStatus(service, status == null ? 200 : status);
+        String text = done.getMessage().getBody(String.class);
+        return text == null ? "" : text;
+    }
+
+    private Exchange send(String method, String url, String contentType, byte[] body, String rejected) {
+        return producer().send(endpoint, e -> {
+            e.getMessage().setHeader(Exchange.HTTP_METHOD, method);
+            e.getMessage().setHeader(Exchange.HTTP_URI, url);
+            if (contentType != null) {
+                e.getMessage().setHeader(Exchange.CONTENT_TYPE, contentType);
+            }
+            e.getMessage().setBody(body);
+            if (rejected != null) {
+                e.setProperty(REJECTED, rejected);
+            }
+        });
+    }
+}

@@ -288,9 +288,7 @@ public final class ConnectorRuntime implements AutoCloseable, com.mlconnector.op
         PacingClock clock = sandbox != null ? sandbox.clock() : PacingClock.SYSTEM;
         Map<String, Object> beansForRoutes = new LinkedHashMap<>();
         // routes/powerbi.yaml is loaded whether Power BI is on or not: switched off, its token step refuses every call
-        beansForRoutes.put("powerBiToken", (org.apache.camel.Processor) e -> {
-            throw new IllegalStateException("Power BI is switched off (powerbi.enabled=false): no call goes out");
-        });
+        beansForRoutes.put("powerBiToken", refuseAll("Power BI", "powerbi.enabled"));
         HttpsComponents.configure(ctx, ConnectorTls.trustManager(sandbox != null ? SandboxTls.trustManager() : null));
         PowerBiClient powerBiClient = null;
         if (powerBiSettings.enabled) {
@@ -328,8 +326,12 @@ public final class ConnectorRuntime implements AutoCloseable, com.mlconnector.op
         beans.put("databricks", databricks);
         RefreshLedger refreshLedger = new RefreshLedger(landing.dataSource());
         tableauSession = tableauSettings.enabled ? new TableauSession(tableauSettings, ssl) : null;
+        // the calls after sign-in go out through routes/tableau.yaml (camel-http); its token step serves tableau.server-url alone
+        beans.put("tableauToken", tableauSession == null ? refuseAll("Tableau", "tableau.enabled")
+                : new com.mlconnector.http.BearerToken("Tableau", "tableau.server-url", java.net.URI.create(tableauSettings.serverUrl),
+                tableauSession));
         tableau = new TableauDestination(tableauSettings, tableauSession == null ? null : new TableauClient(tableauSettings,
-                tableauSession, ssl), refreshLedger, state, retryPolicy);
+                tableauSession, new com.mlconnector.http.RouteHttp(ctx, "direct:tableau-http", "Tableau")), refreshLedger, state, retryPolicy);
         tableauWebhooks = new TableauWebhooks(tableauSettings, tableau, refreshLedger);
         beans.put("tableau", tableau);
         beans.put("tableauWebhooks", tableauWebhooks);
@@ -368,6 +370,13 @@ public final class ConnectorRuntime implements AutoCloseable, com.mlconnector.op
         aliasMainRouter(ctx, pc);
         LOG.info("Connector configured: {} entities mapped ({}), landing database {}", loaded.size(),
                 loaded.stream().map(EntityMapping::table).toList(), redactJdbc(settings.landingJdbcUrl));
+    }
+
+    /** The token step of a destination that is switched off: its route exists, and no call goes out through it. */
+    private static org.apache.camel.Processor refuseAll(String service, String setting) {
+        return e -> {
+            throw new IllegalStateException(service + " is switched off (" + setting + "=false): no call goes out");
+        };
     }
 
     /**

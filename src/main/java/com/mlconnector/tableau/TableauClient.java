@@ -2,21 +2,18 @@ package com.mlconnector.tableau;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.mlconnector.http.BearerHttp;
+import com.mlconnector.http.RouteHttp;
 import org.apache.camel.http.base.HttpOperationFailedException;
 
-import javax.net.ssl.SSLContext;
 import java.io.IOException;
-import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.time.Instant;
 
 /**
- * The Tableau REST API calls the connector makes (JSON), on the shared session: a 401 signs in again once and the
- * call is repeated; the session token goes to the configured server only.
+ * The Tableau REST API calls the connector makes (JSON), on the shared session, out through the route tableau-http
+ * (routes/tableau.yaml, camel-http): a 401 signs in again once and the call is repeated; the session token goes to
+ * the configured server only.
  */
 public final class TableauClient {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -30,12 +27,12 @@ public final class TableauClient {
 
     private final TableauSettings settings;
     private final TableauSession session;
-    private final BearerHttp http;
+    private final RouteHttp http;
 
-    public TableauClient(TableauSettings settings, TableauSession session, SSLContext ssl) {
+    public TableauClient(TableauSettings settings, TableauSession session, RouteHttp http) {
         this.settings = settings;
         this.session = session;
-        this.http = new BearerHttp("Tableau", "tableau.server-url", URI.create(settings.serverUrl), session, ssl);
+        this.http = http;
     }
 
     public TableauSession session() {
@@ -45,26 +42,26 @@ public final class TableauClient {
     /** Asks for an extract refresh of a data source now; Tableau answers with the job that will run it. */
     public Job startRefresh(String datasourceId) throws IOException, HttpOperationFailedException {
         // an empty JSON request: a full refresh (extractRefresh/incremental needs 3.25+ and an incremental extract)
-        JsonNode job = call(HttpRequest.newBuilder(site("datasources/" + enc(datasourceId) + "/refresh"))
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{}"))).path("job");
+        JsonNode job = call("POST", site("datasources/" + enc(datasourceId) + "/refresh"), "{}").path("job");
         return job(job);
     }
 
     public Job job(String jobId) throws IOException, HttpOperationFailedException {
-        return job(call(HttpRequest.newBuilder(site("jobs/" + enc(jobId))).GET()).path("job"));
+        return job(call("GET", site("jobs/" + enc(jobId)), null).path("job"));
     }
 
     /** The data source's name (also proves it exists and the session may see it). */
     public String datasourceName(String datasourceId) throws IOException, HttpOperationFailedException {
-        return call(HttpRequest.newBuilder(site("datasources/" + enc(datasourceId))).GET()).path("datasource").path("name").asText("");
+        return call("GET", site("datasources/" + enc(datasourceId)), null).path("datasource").path("name").asText("");
     }
 
-    private URI site(String path) {
-        return URI.create(settings.apiBase() + "sites/" + session.siteId() + "/" + path);
+    private String site(String path) {
+        return settings.apiBase() + "sites/" + session.siteId() + "/" + path;
     }
 
-    private JsonNode call(HttpRequest.Builder request) throws IOException, HttpOperationFailedException {
-        String text = http.sendForText(request.timeout(Duration.ofSeconds(60)).header("Accept", "application/json"));
+    private JsonNode call(String method, String url, String jsonBody) throws IOException, HttpOperationFailedException {
+        String text = http.call(method, url, jsonBody == null ? null : "application/json",
+                jsonBody == null ? null : jsonBody.getBytes(StandardCharsets.UTF_8));
         return text.isBlank() ? JSON.createObjectNode() : JSON.readTree(text);
     }
 

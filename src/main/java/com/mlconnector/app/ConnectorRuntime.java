@@ -252,8 +252,16 @@ public final class ConnectorRuntime implements AutoCloseable, com.mlconnector.op
         deadLetters = new DeadLetters(landing.dataSource());
         powerBiSettings = new PowerBiSettings(effective, sandbox != null, settings.tenantId, settings.clientId, settings.clientSecret);
         databricksSettings = new DatabricksSettings(effective, sandbox != null);
+        // the destinations' calls go out through their route files (camel-http), each with a token step serving its own host
+        // alone; a destination switched off keeps its route, whose token step refuses every call
+        HttpsComponents.configure(ctx, ConnectorTls.trustManager(sandbox != null ? SandboxTls.trustManager() : null));
+        Map<String, Object> beansForRoutes = new LinkedHashMap<>();
+        beansForRoutes.put("powerBiToken", refuseAll("Power BI", "powerbi.enabled"));
+        beansForRoutes.put("databricksToken", databricksSettings.enabled ? new com.mlconnector.http.BearerToken("Databricks",
+                "databricks.host", java.net.URI.create(databricksSettings.host), new DatabricksTokens(databricksSettings.host,
+                databricksSettings.clientId, databricksSettings.clientSecret, ssl)) : refuseAll("Databricks", "databricks.enabled"));
         DatabricksClient databricksClient = databricksSettings.enabled ? new DatabricksClient(databricksSettings,
-                new DatabricksTokens(databricksSettings.host, databricksSettings.clientId, databricksSettings.clientSecret, ssl), ssl) : null;
+                new com.mlconnector.http.RouteHttp(ctx, "direct:databricks-http", "Databricks")) : null;
         for (String t : powerBiSettings.enabled ? powerBiSettings.tables : List.<String>of()) {
             try {
                 mappings.get(t); // a Power BI table must be a mapped entity
@@ -286,10 +294,6 @@ public final class ConnectorRuntime implements AutoCloseable, com.mlconnector.op
                         m -> tableauSettings.enabled && !tableauSettings.datasourcesReading(m.table()).isEmpty(), false)));
         ChangeDetection changes = new ChangeDetection(state, settings, destinations.batchDestinations());
         PacingClock clock = sandbox != null ? sandbox.clock() : PacingClock.SYSTEM;
-        Map<String, Object> beansForRoutes = new LinkedHashMap<>();
-        // routes/powerbi.yaml is loaded whether Power BI is on or not: switched off, its token step refuses every call
-        beansForRoutes.put("powerBiToken", refuseAll("Power BI", "powerbi.enabled"));
-        HttpsComponents.configure(ctx, ConnectorTls.trustManager(sandbox != null ? SandboxTls.trustManager() : null));
         PowerBiClient powerBiClient = null;
         if (powerBiSettings.enabled) {
             EntraTokenProvider pbTokens = powerBiSettings.clientId.equals(settings.clientId) && powerBiSettings.tenantId.equals(settings.tenantId)

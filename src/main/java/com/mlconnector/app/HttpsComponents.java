@@ -10,7 +10,7 @@ import javax.net.ssl.X509TrustManager;
 /**
  * camel-http's {@code https} component, as the destinations' route files use it: it trusts what every other outbound
  * call trusts (the JVM's trust store, and in the sandbox the emulators' certificate), honours the JVM's proxy settings,
- * and follows no redirect (a redirect could carry a bearer token to another host).
+ * follows no redirect (a redirect could carry a bearer token to another host) and retries nothing on its own.
  */
 final class HttpsComponents {
     private HttpsComponents() {
@@ -25,5 +25,8 @@ final class HttpsComponents {
         https.setSslContextParameters(tls);
         https.setUseSystemProperties(true);
         https.setRedirectHandlingDisabled(true);
+        // no hidden retries: Apache HttpClient would re-execute a 429/503 itself, out of sight of the shared retry policy
+        // (its attempt count, the Retry-After every thread honours, the metrics); the calling step retries
+        https.setAutomaticRetriesDisabled(true);
     }
 }

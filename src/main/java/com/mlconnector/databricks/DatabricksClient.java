@@ -4,14 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.mlconnector.http.BearerHttp;
-import com.mlconnector.http.TokenSource;
+import com.mlconnector.http.RouteHttp;
 import org.apache.camel.http.base.HttpOperationFailedException;
 
-import javax.net.ssl.SSLContext;
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpRequest;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -29,14 +26,15 @@ public final class DatabricksClient {
     public record Param(String name, String value, String type) {
     }
 
-    private final BearerHttp http;
+    private final RouteHttp http;
     private final DatabricksSettings settings;
     /** No statement is submitted before this instant: set by a 429/503's Retry-After, honoured by every thread. */
     private final AtomicReference<Instant> notBefore = new AtomicReference<>(Instant.EPOCH);
 
-    public DatabricksClient(DatabricksSettings settings, TokenSource tokens, SSLContext ssl) {
+    /** @param http the route databricks-http (routes/databricks.yaml), which sets the token and makes the call */
+    public DatabricksClient(DatabricksSettings settings, RouteHttp http) {
         this.settings = settings;
-        this.http = new BearerHttp("Databricks", "databricks.host", URI.create(settings.host), tokens, ssl);
+        this.http = http;
     }
 
     /**
@@ -70,22 +68,19 @@ public final class DatabricksClient {
                 n.put("value", p.value());
             }
         }
-        JsonNode s = JSON.readTree(http.sendForText(HttpRequest.newBuilder(URI.create(settings.host + "/api/2.0/sql/statements"))
-                .timeout(Duration.ofSeconds(90)).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(req.toString()))));
+        JsonNode s = JSON.readTree(http.call("POST", settings.host + "/api/2.0/sql/statements", JSON_TYPE, utf8(req.toString())));
         String id = s.path("statement_id").asText();
         Instant deadline = Instant.now().plusSeconds(settings.statementTimeoutSeconds);
         long wait = 200;
         while (!terminal(s)) {
             if (Instant.now().isAfter(deadline)) {
-                http.sendForText(HttpRequest.newBuilder(URI.create(settings.host + "/api/2.0/sql/statements/" + id + "/cancel"))
-                        .POST(HttpRequest.BodyPublishers.noBody()));
+                http.call("POST", settings.host + "/api/2.0/sql/statements/" + id + "/cancel", null, null);
                 throw new StatementFailedException("statement " + id + " did not finish within "
                         + settings.statementTimeoutSeconds + " s (databricks.statement-timeout-seconds); cancelled");
             }
             Thread.sleep(wait);
             wait = Math.min(wait * 2, 5_000);
-            s = JSON.readTree(http.sendForText(HttpRequest.newBuilder(URI.create(settings.host + "/api/2.0/sql/statements/" + id)).GET()));
+            s = JSON.readTree(http.call("GET", settings.host + "/api/2.0/sql/statements/" + id, null, null));
         }
         String state = s.path("status").path("state").asText();
         if (!state.equals("SUCCEEDED")) {
@@ -105,8 +100,7 @@ public final class DatabricksClient {
     public long runNow(long jobId, String idempotencyToken) throws IOException, HttpOperationFailedException, InterruptedException {
         awaitTurn();
         String body = JSON.createObjectNode().put("job_id", jobId).put("idempotency_token", idempotencyToken).toString();
-        return JSON.readTree(http.sendForText(HttpRequest.newBuilder(URI.create(settings.host + "/api/2.2/jobs/run-now"))
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)))).path("run_id").asLong();
+        return JSON.readTree(http.call("POST", settings.host + "/api/2.2/jobs/run-now", JSON_TYPE, utf8(body))).path("run_id").asLong();
     }
 
     /**
@@ -115,8 +109,7 @@ public final class DatabricksClient {
      */
     public void upload(String path, byte[] content) throws IOException, HttpOperationFailedException, InterruptedException {
         awaitTurn();
-        http.sendForText(HttpRequest.newBuilder(files("files", path, "?overwrite=true")).timeout(Duration.ofSeconds(300))
-                .header("Content-Type", "application/octet-stream").PUT(HttpRequest.BodyPublishers.ofByteArray(content)));
+        http.call("PUT", files("files", path, "?overwrite=true").toString(), "application/octet-stream", content);
     }
 
     /** One entry of a volume directory: its full path, and whether it is a directory. */
@@ -132,7 +125,7 @@ public final class DatabricksClient {
             String query = token == null ? "" : "?page_token=" + java.net.URLEncoder.encode(token, java.nio.charset.StandardCharsets.UTF_8);
             JsonNode page;
             try {
-                page = JSON.readTree(http.sendForText(HttpRequest.newBuilder(files("directories", directory, query)).GET()));
+                page = JSON.readTree(http.call("GET", files("directories", directory, query).toString(), null, null));
             } catch (HttpOperationFailedException e) {
                 if (e.getStatusCode() == 404) {
                     return out;
@@ -151,7 +144,7 @@ public final class DatabricksClient {
     public boolean directoryExists(String directory) throws IOException, HttpOperationFailedException, InterruptedException {
         awaitTurn();
         try {
-            http.sendForText(HttpRequest.newBuilder(files("directories", directory, "")).method("HEAD", HttpRequest.BodyPublishers.noBody()));
+            http.call("HEAD", files("directories", directory, "").toString(), null, null);
             return true;
         } catch (HttpOperationFailedException e) {
             if (e.getStatusCode() == 404) {
@@ -165,7 +158,7 @@ public final class DatabricksClient {
     public void delete(String path, boolean directory) throws IOException, HttpOperationFailedException, InterruptedException {
         awaitTurn();
         try {
-            http.sendForText(HttpRequest.newBuilder(files(directory ? "directories" : "files", path, "")).DELETE());
+            http.call("DELETE", files(directory ? "directories" : "files", path, "").toString(), null, null);
         } catch (HttpOperationFailedException e) {
             if (e.getStatusCode() != 404) {
                 throw e;
@@ -185,7 +178,7 @@ public final class DatabricksClient {
     }
 
     public JsonNode run(long runId) throws IOException, HttpOperationFailedException {
-        return JSON.readTree(http.sendForText(HttpRequest.newBuilder(URI.create(settings.host + "/api/2.2/jobs/runs/get?run_id=" + runId)).GET()));
+        return JSON.readTree(http.call("GET", settings.host + "/api/2.2/jobs/runs/get?run_id=" + runId, null, null));
     }
 
     private static boolean terminal(JsonNode s) {
@@ -202,6 +195,12 @@ public final class DatabricksClient {
     }
 
     /** The warehouse refused or failed a statement; its message is the warehouse's. Not retried. */
+    private static final String JSON_TYPE = "application/json";
+
+    private static byte[] utf8(String s) {
+        return s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
     public static final class StatementFailedException extends RuntimeException {
         public StatementFailedException(String message) {
             super(message);

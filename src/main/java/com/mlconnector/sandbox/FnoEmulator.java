@@ -104,14 +104,24 @@ public final class FnoEmulator extends EmulatorServer {
         return new ArrayList<>(recent);
     }
 
+    /** Ends the request in hand's count in flight (once): called before its last byte is written, or at its end. */
+    private final ThreadLocal<Runnable> finishing = new ThreadLocal<>();
+
     @Override
     protected void handle(HttpExchange ex) throws IOException {
         int now = inFlight.incrementAndGet();
         maxInFlight.accumulateAndGet(now, Math::max);
+        java.util.concurrent.atomic.AtomicBoolean counted = new java.util.concurrent.atomic.AtomicBoolean(true);
+        finishing.set(() -> {
+            if (counted.getAndSet(false)) {
+                inFlight.decrementAndGet();
+            }
+        });
         try {
             serve(ex);
         } finally {
-            inFlight.decrementAndGet();
+            finishing.get().run();
+            finishing.remove();
         }
     }
 
@@ -313,6 +323,12 @@ public final class FnoEmulator extends EmulatorServer {
             g.writeEndArray();
             if (next >= 0) {
                 g.writeStringField("@odata.nextLink", nextLink(e, q, next, remaining));
+            }
+            // the page is served: a client may take its last byte and close before this thread has returned, so the
+            // request stops counting as in flight here, not after (else a client's next request overlaps the count)
+            Runnable served = finishing.get();
+            if (served != null) {
+                served.run();
             }
             g.writeEndObject();
         }

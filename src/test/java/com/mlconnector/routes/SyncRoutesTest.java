@@ -226,6 +226,18 @@ class SyncRoutesTest extends CamelTestSupport {
     }
 
     @Test
+    void databricksWritesWhatChangedAndConfirmsIt() throws Exception {
+        bind(true);
+        load();
+        context.getRegistry().lookupByNameAndType("databricks", Destination.class).takes = true;
+        NotifyBuilder done = new NotifyBuilder(context).from("direct:deliver-databricks").whenDone(1).create();
+        context.start();
+        template.sendBody("direct:deliver-databricks", List.of("k1", "k2"));
+        assertThat(done.matches(5, TimeUnit.SECONDS)).isTrue();
+        assertThat(calls).containsExactly("changes.onlyChanged databricks", "databricks.write [k1, k2]", "delivery.confirmed databricks");
+    }
+
+    @Test
     void aBatchThatStillFailsIsDeadLetteredAndTheCallerGoesOn() throws Exception {
         landingFailure = new IllegalStateException("connection refused");
         bind(true);

@@ -8,7 +8,6 @@ import com.mlconnector.sync.NullSink;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Properties;
-import java.util.UUID;
 
 /**
  * Loads N GL entries from the sandbox into Databricks (the only destination; the landing database is a null sink) by
@@ -17,7 +16,7 @@ import java.util.UUID;
  * say how the connector's side compares; statements are what a real warehouse is billed and queued for.
  */
 public final class DatabricksPathsBenchmark {
-    private static final String ENTITY = "GeneralJournalAccountEntryBiEntities";
+    private static final String ENTITY = SandboxBenchProperties.GL;
 
     private final Path workDir;
     private final long rows;
@@ -38,16 +37,7 @@ public final class DatabricksPathsBenchmark {
     }
 
     private void pass(String what, long threshold) throws Exception {
-        Properties p = new Properties();
-        p.setProperty("d365.url", "");
-        p.setProperty("connector.sandbox", "true");
-        p.setProperty("sandbox.fno.rows." + ENTITY, String.valueOf(rows));
-        p.setProperty("sandbox.fno.page-size", String.valueOf(pageSize));
-        p.setProperty("sandbox.fno.throttle-share", "0");
-        p.setProperty("sandbox.landing.jdbc-url", "jdbc:h2:mem:bench-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1");
-        p.setProperty("powerbi.enabled", "false");
-        p.setProperty("tableau.enabled", "false");
-        p.setProperty("events.enabled", "false");
+        Properties p = SandboxBenchProperties.of(rows, pageSize);
         p.setProperty("databricks.enabled", "true");
         p.setProperty("databricks.bulk-threshold-rows", String.valueOf(Math.min(threshold, Integer.MAX_VALUE)));
         try (ConnectorRuntime rt = ConnectorRuntime.start(RuntimeOptions.once(workDir, p).withSink(new NullSink()))) {

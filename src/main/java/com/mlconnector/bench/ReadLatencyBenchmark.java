@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Properties;
-import java.util.UUID;
 
 /**
  * The same GL read against an F&O that takes its time (the sandbox waits per request and per row, as a tenant's SQL
@@ -20,7 +19,7 @@ import java.util.UUID;
  * a Retry-After had passed (must be 0).
  */
 public final class ReadLatencyBenchmark {
-    private static final String ENTITY = "GeneralJournalAccountEntryBiEntities";
+    private static final String ENTITY = SandboxBenchProperties.GL;
 
     private final Path workDir;
     private final long rows;
@@ -59,22 +58,13 @@ public final class ReadLatencyBenchmark {
     }
 
     private Pass pass(int concurrent, double throttleShare) throws Exception {
-        Properties p = new Properties();
-        p.setProperty("d365.url", "");
-        p.setProperty("connector.sandbox", "true");
-        p.setProperty("sandbox.fno.rows." + ENTITY, String.valueOf(rows));
-        p.setProperty("sandbox.fno.page-size", String.valueOf(pageSize));
+        Properties p = SandboxBenchProperties.of(rows, pageSize);
         p.setProperty("sandbox.fno.page-delay-ms", String.valueOf(requestMillis));
         p.setProperty("sandbox.fno.row-delay-micros", String.valueOf(rowMicros));
         p.setProperty("sandbox.fno.throttle-share", String.valueOf(throttleShare));
         p.setProperty("sandbox.fno.retry-after-seconds", "1");
         p.setProperty("retry.max-attempts", "20");
         p.setProperty("d365.max-concurrent-requests", String.valueOf(concurrent));
-        p.setProperty("sandbox.landing.jdbc-url", "jdbc:h2:mem:bench-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1");
-        p.setProperty("powerbi.enabled", "false");
-        p.setProperty("databricks.enabled", "false");
-        p.setProperty("tableau.enabled", "false");
-        p.setProperty("events.enabled", "false");
         NullSink sink = new NullSink();
         // nothing remembered: the read is all that is measured
         try (ConnectorRuntime rt = ConnectorRuntime.start(RuntimeOptions.once(workDir, p).withSink(sink)

@@ -1,7 +1,6 @@
 package com.mlconnector.ops;
 
 import org.apache.camel.health.HealthCheckResultBuilder;
-import org.apache.camel.impl.health.AbstractHealthCheck;
 
 import javax.sql.DataSource;
 import java.sql.Connection;
@@ -16,26 +15,16 @@ import java.util.Map;
  * restart or leaving the service would not mend Power BI or a warehouse, and would stop business events and
  * webhooks from being taken.
  */
-public final class DestinationHealth extends AbstractHealthCheck {
+public final class DestinationHealth extends ReportingHealthCheck {
     private final DataSource db;
     private final String destination;
     private final int threshold;
 
     public DestinationHealth(DataSource db, String destination, int threshold) {
-        super("ml-connector", "destination-" + destination);
+        super("destination-" + destination);
         this.db = db;
         this.destination = destination;
         this.threshold = threshold;
-    }
-
-    @Override
-    public boolean isLiveness() {
-        return false;
-    }
-
-    @Override
-    public boolean isReadiness() {
-        return false;
     }
 
     @Override

@@ -1,7 +1,6 @@
 package com.mlconnector.ops;
 
 import org.apache.camel.health.HealthCheckResultBuilder;
-import org.apache.camel.impl.health.AbstractHealthCheck;
 
 import javax.sql.DataSource;
 import java.sql.Connection;
@@ -14,26 +13,16 @@ import java.util.Map;
  * F&O (their error names the F&O host: throttled past every retry, refused, unreachable), with the last reason. One
  * run that gets its pages turns it UP again. Like the destinations' checks it reports without taking the process out.
  */
-public final class FnoHealth extends AbstractHealthCheck {
+public final class FnoHealth extends ReportingHealthCheck {
     private final DataSource db;
     private final String fnoHost;
     private final int threshold;
 
     public FnoHealth(DataSource db, String fnoHost, int threshold) {
-        super("ml-connector", "fno");
+        super("fno");
         this.db = db;
         this.fnoHost = fnoHost;
         this.threshold = threshold;
-    }
-
-    @Override
-    public boolean isLiveness() {
-        return false;
-    }
-
-    @Override
-    public boolean isReadiness() {
-        return false;
     }
 
     @Override

@@ -31,7 +31,8 @@ class DestinationHttpRoutesTest extends CamelTestSupport {
 
     private MockEndpoint route(String file, String routeId, String httpEndpoint, String tokenBean, Processor token) throws Exception {
         context.getRegistry().bind(tokenBean, token);
-        PluginHelper.getRoutesLoader(context).loadRoutes(ResourceHelper.resolveMandatoryResource(context, "file:routes/" + file));
+        PluginHelper.getRoutesLoader(context).loadRoutes(ResourceHelper.resolveMandatoryResource(context, "file:routes/error-handling.yaml"),
+                ResourceHelper.resolveMandatoryResource(context, "file:routes/" + file));
         AdviceWith.adviceWith(context, routeId, a -> a.weaveByToUri(httpEndpoint + "*").replace().to("mock:wire"));
         context.start();
         return getMockEndpoint("mock:wire");

@@ -422,7 +422,10 @@ class OperationsTest {
             assertThat(JSON.readTree(props).path("status").asInt()).isEqualTo(403);
             for (String refused : List.of("/exec/com.sun.management:type=HotSpotDiagnostic/dumpHeap/%2Ftmp%2Fheap.hprof/true",
                     "/exec/com.sun.management:type=DiagnosticCommand/vmSystemProperties",
-                    "/read/jdk.management.jfr:type=FlightRecorder/Recordings")) {
+                    "/read/jdk.management.jfr:type=FlightRecorder/Recordings",
+                    // Camel's message tracer: messages carry bearer tokens (the HTTP routes) and ledger rows
+                    "/read/org.apache.camel:context=ml-connector,type=tracer,name=BacklogTracer/Enabled",
+                    "/exec/org.apache.camel:context=ml-connector,type=tracer,name=BacklogTracer/dumpAllTracedMessagesAsXml()")) {
                 assertThat(JSON.readTree(get(jolokia + refused).body()).path("status").asInt()).as(refused).isEqualTo(403);
             }
             assertThat(Path.of("/tmp/heap.hprof")).doesNotExist();

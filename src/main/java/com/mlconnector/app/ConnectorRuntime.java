@@ -347,6 +347,7 @@ public final class ConnectorRuntime implements AutoCloseable, com.mlconnector.op
         beans.put("businessEvents", businessEvents);
         beans.put("eventReads", new EventReads(eventSettings, eventMap, eventStore, pauses));
         beans.put("changes", changes);
+        beans.put("destinations", destinations);
         beans.put("deliveries", new com.mlconnector.sync.DeliveryQueues(ctx, destinations.activeBatchDestinations(), settings.queueDepth, java.time.Duration.ofMinutes(settings.deliveryWaitMinutes),
                 // the route bean "delivery" (the benchmark puts its own in place) hears of each batch a queue handled
                 (sync, destination, batch) -> {

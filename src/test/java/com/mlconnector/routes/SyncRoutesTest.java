@@ -167,12 +167,33 @@ class SyncRoutesTest extends CamelTestSupport {
         r.bind("retryPolicy", new Retries());
         r.bind("catchUp", new CatchUpStub());
         r.bind("pauses", new Destination("pauses", true, null));
+        // the destinations that take batches, in order (the registry's list): each gets the run's deletes
+        r.bind("destinations", new BatchDestinations(List.of("landing", "powerbi", "databricks")));
+    }
+
+    /** The registry's answer the sync route asks for. */
+    public static final class BatchDestinations {
+        final List<String> names;
+
+        BatchDestinations(List<String> names) {
+            this.names = names;
+        }
+
+        public List<String> activeBatchDestinations() {
+            return names;
+        }
     }
 
     private void load() throws Exception {
+        // the destinations' route files too: their deliver-<name> routes are where the sync route hands batches;
+        // their HTTP routes' token steps are stand-ins (no call goes out in these tests)
+        context.getRegistry().bind("powerBiToken", (org.apache.camel.Processor) e -> { });
+        context.getRegistry().bind("databricksToken", (org.apache.camel.Processor) e -> { });
         PluginHelper.getRoutesLoader(context).loadRoutes(
                 ResourceHelper.resolveMandatoryResource(context, "file:routes/error-handling.yaml"),
-                ResourceHelper.resolveMandatoryResource(context, "file:routes/sync.yaml"));
+                ResourceHelper.resolveMandatoryResource(context, "file:routes/sync.yaml"),
+                ResourceHelper.resolveMandatoryResource(context, "file:routes/powerbi.yaml"),
+                ResourceHelper.resolveMandatoryResource(context, "file:routes/databricks.yaml"));
     }
 
     @Test

@@ -7,9 +7,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -117,15 +114,8 @@ public final class StatusGauges implements AutoCloseable {
     }
 
     private double lastOk(String table, String destination) throws Exception {
-        try (Connection c = rt.landing().dataSource().getConnection(); PreparedStatement ps = c.prepareStatement(
-                "SELECT status FROM batch_audit WHERE target_table = ? AND destination = ? ORDER BY finished_at DESC")) {
-            ps.setString(1, table);
-            ps.setString(2, destination);
-            ps.setMaxRows(1);
-            try (ResultSet rs = ps.executeQuery()) {
-                return !rs.next() ? -1 : "CONFIRMED".equals(rs.getString(1)) ? 1 : 0;
-            }
-        }
+        String[] last = StatusReport.lastAudit(rt.landing().dataSource(), table, destination);
+        return last == null ? -1 : "CONFIRMED".equals(last[0]) ? 1 : 0;
     }
 
     @Override

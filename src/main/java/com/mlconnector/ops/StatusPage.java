@@ -50,7 +50,7 @@ public final class StatusPage {
                 }
                 StatusReport.Line l = StatusReport.of(rt.landing().dataSource(), List.of(m), d).get(0);
                 String[] lastRun = lastRun(m.table());
-                String[] lastAudit = lastAudit(m.table(), d);
+                String[] lastAudit = StatusReport.lastAudit(rt.landing().dataSource(), m.table(), d);
                 // a failed read fails every destination; otherwise each destination is judged by its own deliveries
                 String reason = "FAILED".equals(lastRun[0]) ? lastRun[1]
                         : lastAudit != null && !"CONFIRMED".equals(lastAudit[0]) ? lastAudit[1]
@@ -72,19 +72,6 @@ public final class StatusPage {
             ps.setMaxRows(1);
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() ? new String[]{rs.getString(1), rs.getString(2)} : new String[]{null, null};
-            }
-        }
-    }
-
-    /** Status and answer of the destination's latest audited action for the table, or null. */
-    private String[] lastAudit(String table, String destination) throws SQLException {
-        try (Connection c = rt.landing().dataSource().getConnection(); PreparedStatement ps = c.prepareStatement(
-                "SELECT status, answer FROM batch_audit WHERE target_table = ? AND destination = ? ORDER BY finished_at DESC")) {
-            ps.setString(1, table);
-            ps.setString(2, destination);
-            ps.setMaxRows(1);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? new String[]{rs.getString(1), rs.getString(2)} : null;
             }
         }
     }

@@ -75,6 +75,19 @@ public final class StatusReport {
         return lines;
     }
 
+    /** Status and answer of the destination's latest audited action for the table (a batch, a replace, a refresh), or null. */
+    public static String[] lastAudit(DataSource db, String table, String destination) throws SQLException {
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "SELECT status, answer FROM batch_audit WHERE target_table = ? AND destination = ? ORDER BY finished_at DESC")) {
+            ps.setString(1, table);
+            ps.setString(2, destination);
+            ps.setMaxRows(1);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? new String[]{rs.getString(1), rs.getString(2)} : null;
+            }
+        }
+    }
+
     private static int count(Connection c, String sql, String table, String destination) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setString(1, table);

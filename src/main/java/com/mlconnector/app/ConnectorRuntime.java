@@ -2,10 +2,13 @@ package com.mlconnector.app;
 
 import com.mlconnector.config.ConfigException;
 import com.mlconnector.config.ConnectorSettings;
+import com.mlconnector.destination.AddedDestinations;
+import com.mlconnector.destination.Destination;
+import com.mlconnector.destination.DestinationContext;
+import com.mlconnector.destination.DestinationRegistry;
 import com.mlconnector.databricks.DatabricksClient;
 import com.mlconnector.databricks.DatabricksDestination;
 import com.mlconnector.databricks.DatabricksSettings;
-import com.mlconnector.databricks.DatabricksTokens;
 import com.mlconnector.entra.EntraTokenProvider;
 import com.mlconnector.fno.FnoClient;
 import com.mlconnector.http.ConnectorTls;
@@ -50,6 +53,7 @@ import org.slf4j.LoggerFactory;
 
 import javax.net.ssl.SSLContext;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -93,7 +97,7 @@ public final class ConnectorRuntime implements AutoCloseable, com.mlconnector.op
     private final com.mlconnector.ops.Operations operations = new com.mlconnector.ops.Operations();
     private final com.mlconnector.ops.StatusGauges gauges = new com.mlconnector.ops.StatusGauges(this);
     /** Every destination, declared once (switched on or not, which entities it takes). */
-    private com.mlconnector.sync.DestinationRegistry destinations;
+    private DestinationRegistry destinations;
 
     private ConnectorRuntime(RuntimeOptions options) {
         this.options = options;
@@ -153,6 +157,7 @@ public final class ConnectorRuntime implements AutoCloseable, com.mlconnector.op
         if (main.getCamelContext() == null || !main.getCamelContext().getStatus().isStarted()) {
             throw new IllegalStateException("the connector did not start; see the log above");
         }
+        checkDestinationRoutes();
         if (sandbox != null && tableauSettings.enabled) {
             // the sandbox Tableau calls the webhook back, on the port the server got (0 picks a free one)
             String secret = tableauSettings.webhookSecret;
@@ -178,12 +183,28 @@ public final class ConnectorRuntime implements AutoCloseable, com.mlconnector.op
         if (meters != null) {
             io.micrometer.core.instrument.Metrics.addRegistry(meters);
             com.mlconnector.ops.ConnectorMetrics.registerAtZero(mappings.all().stream().map(EntityMapping::table).toList(),
-                    (d, t) -> takes(d, mappings.get(t)), activeDestinations().stream().filter(d -> !d.equals(TableauDestination.DESTINATION)).toList());
+                    (d, t) -> takes(d, mappings.get(t)), destinations.activeBatchDestinations());
             gauges.register(meters); // lag, last success, failures, dead letters, paused, last outcome: what alerts are written on
         }
         operations.register(this, main.getCamelContext(), pauses);
         if (options.schedules()) {
             Schedules.install(main.getCamelContext(), mappings);
+        }
+    }
+
+    /** Every destination switched on has the routes it needs in routes/ (else start-up stops, naming them). */
+    private void checkDestinationRoutes() {
+        java.util.Set<String> direct = new java.util.HashSet<>();
+        for (org.apache.camel.Route r : main.getCamelContext().getRoutes()) {
+            String uri = r.getEndpoint().getEndpointUri();
+            if (uri.startsWith("direct://")) {
+                direct.add(uri.substring("direct://".length()));
+            }
+        }
+        List<String> missing = destinations.missingRoutes(direct::contains);
+        if (!missing.isEmpty()) {
+            throw new ConfigException("routes/ lacks what a destination needs: " + String.join("; ", missing)
+                    + " (README, Routes: adding a destination)");
         }
     }
 
@@ -250,63 +271,34 @@ public final class ConnectorRuntime implements AutoCloseable, com.mlconnector.op
 
         DeliveryState state = new DeliveryState(landing.dataSource(), landing.dialect());
         deadLetters = new DeadLetters(landing.dataSource());
-        powerBiSettings = new PowerBiSettings(effective, sandbox != null, settings.tenantId, settings.clientId, settings.clientSecret);
-        databricksSettings = new DatabricksSettings(effective, sandbox != null);
-        // the destinations' calls go out through their route files (camel-http), each with a token step serving its own host
-        // alone; a destination switched off keeps its route, whose token step refuses every call
         HttpsComponents.configure(ctx, ConnectorTls.trustManager(sandbox != null ? SandboxTls.trustManager() : null));
-        Map<String, Object> beansForRoutes = new LinkedHashMap<>();
-        beansForRoutes.put("powerBiToken", refuseAll("Power BI", "powerbi.enabled"));
-        beansForRoutes.put("databricksToken", databricksSettings.enabled ? new com.mlconnector.http.BearerToken("Databricks",
-                "databricks.host", java.net.URI.create(databricksSettings.host), new DatabricksTokens(databricksSettings.host,
-                databricksSettings.clientId, databricksSettings.clientSecret, ssl)) : refuseAll("Databricks", "databricks.enabled"));
-        DatabricksClient databricksClient = databricksSettings.enabled ? new DatabricksClient(databricksSettings,
-                new com.mlconnector.http.RouteHttp(ctx, "direct:databricks-http", "Databricks")) : null;
-        for (String t : powerBiSettings.enabled ? powerBiSettings.tables : List.<String>of()) {
-            try {
-                mappings.get(t); // a Power BI table must be a mapped entity
-            } catch (IllegalArgumentException e) {
-                throw new ConfigException("powerbi.tables: " + e.getMessage());
-            }
-        }
         if (sandbox != null) {
             sandboxValues.putAll(SandboxOverrides.tableauTables(loaded, props));
         }
-        tableauSettings = new TableauSettings(effective, sandbox != null);
-        for (Map.Entry<String, List<String>> ds : tableauSettings.enabled ? tableauSettings.datasources.entrySet()
-                : Map.<String, List<String>>of().entrySet()) {
-            for (String t : ds.getValue() == null ? List.<String>of() : ds.getValue()) {
-                try {
-                    mappings.get(t); // a data source reads landed (mapped) tables
-                } catch (IllegalArgumentException e) {
-                    throw new ConfigException("tableau.datasource." + ds.getKey() + ".tables: " + e.getMessage());
-                }
-            }
-        }
-        // every destination, declared once: the landing database, then the others as configured
-        destinations = new com.mlconnector.sync.DestinationRegistry(List.of(
-                new com.mlconnector.sync.DestinationRegistry.Destination(RunLedger.DESTINATION, true, m -> true, true),
-                new com.mlconnector.sync.DestinationRegistry.Destination(PowerBiDestination.DESTINATION, powerBiSettings.enabled,
-                        m -> powerBiSettings.takes(m.table()), true),
-                new com.mlconnector.sync.DestinationRegistry.Destination(DatabricksDestination.DESTINATION, databricksSettings.enabled,
-                        m -> databricksSettings.takes(m.table()), true),
-                new com.mlconnector.sync.DestinationRegistry.Destination(TableauDestination.DESTINATION, tableauSettings.enabled,
-                        m -> tableauSettings.enabled && !tableauSettings.datasourcesReading(m.table()).isEmpty(), false)));
-        ChangeDetection changes = new ChangeDetection(state, settings, destinations.batchDestinations());
+        RetryPolicy retryPolicy = new RetryPolicy(settings.retry, Clock.systemUTC(), sandbox != null ? sandbox.timeScale() : 1.0);
         PacingClock clock = sandbox != null ? sandbox.clock() : PacingClock.SYSTEM;
-        PowerBiClient powerBiClient = null;
-        if (powerBiSettings.enabled) {
-            EntraTokenProvider pbTokens = powerBiSettings.clientId.equals(settings.clientId) && powerBiSettings.tenantId.equals(settings.tenantId)
-                    ? tokens // one client application per client id
-                    : new EntraTokenProvider(settings.authorityHost, powerBiSettings.tenantId, powerBiSettings.clientId,
-                            powerBiSettings.clientSecret, ssl, Clock.systemUTC());
-            // the calls go out through routes/powerbi.yaml (camel-http); its token step only ever serves powerbi.api-url's host
-            beansForRoutes.put("powerBiToken", new com.mlconnector.http.BearerToken("Power BI", "powerbi.api-url",
-                    java.net.URI.create(powerBiSettings.apiUrl), pbTokens.forScope(PowerBiSettings.SCOPE)));
-            powerBiClient = new PowerBiClient(powerBiSettings, new com.mlconnector.http.RouteHttp(ctx, "direct:powerbi-http", "Power BI"));
-        }
-        powerBi = new PowerBiDestination(powerBiSettings, powerBiClient, new PushPacer(clock, powerBiSettings), clock,
-                state, landing, mappings);
+        BuiltInDestinations builtIn = new BuiltInDestinations(new BuiltInDestinations.Needs(ctx, effective, settings,
+                sandbox != null, ssl, tokens, mappings, state, landing, clock, retryPolicy));
+        powerBiSettings = builtIn.powerBiSettings;
+        powerBi = builtIn.powerBi;
+        databricksSettings = builtIn.databricksSettings;
+        databricksClient = builtIn.databricksClient;
+        databricks = builtIn.databricks;
+        tableauSettings = builtIn.tableauSettings;
+        tableauSession = builtIn.tableauSession;
+        tableau = builtIn.tableau;
+        tableauWebhooks = builtIn.tableauWebhooks;
+        // every destination, declared once: the landing database, the built-in ones, then those the destinations
+        // property adds (each bound under its name for its route file)
+        List<Destination> declared = new ArrayList<>();
+        declared.add(DestinationRegistry.LANDING);
+        declared.addAll(builtIn.list());
+        List<Destination> added = AddedDestinations.load(effective.apply(AddedDestinations.PROPERTY),
+                new DestinationContext(effective, mappings, sandbox != null), options.workDir(),
+                declared.stream().map(Destination::name).toList());
+        declared.addAll(added);
+        destinations = new DestinationRegistry(declared);
+        ChangeDetection changes = new ChangeDetection(state, settings, destinations.batchDestinations());
         leases = new com.mlconnector.state.TableLeases(landing.dataSource(), com.mlconnector.state.Nodes.newIdentity(),
                 java.time.Duration.ofSeconds(settings.leaseSeconds));
         heartbeat = new NodeHeartbeat(landing.dataSource(), leases, options.schedules() ? "service" : "command");
@@ -322,23 +314,9 @@ public final class ConnectorRuntime implements AutoCloseable, com.mlconnector.op
 
         // the beans the routes call, by the names the YAML uses; tests and the benchmark may put others in their place
         Map<String, Object> beans = new LinkedHashMap<>();
-        RetryPolicy retryPolicy = new RetryPolicy(settings.retry, Clock.systemUTC(), sandbox != null ? sandbox.timeScale() : 1.0);
         beans.put("retryPolicy", retryPolicy);
-        beans.put("powerbi", powerBi);
-        this.databricksClient = databricksClient;
-        databricks = new DatabricksDestination(databricksSettings, databricksClient, state, retryPolicy);
-        beans.put("databricks", databricks);
-        RefreshLedger refreshLedger = new RefreshLedger(landing.dataSource());
-        tableauSession = tableauSettings.enabled ? new TableauSession(tableauSettings, ssl) : null;
-        // the calls after sign-in go out through routes/tableau.yaml (camel-http); its token step serves tableau.server-url alone
-        beans.put("tableauToken", tableauSession == null ? refuseAll("Tableau", "tableau.enabled")
-                : new com.mlconnector.http.BearerToken("Tableau", "tableau.server-url", java.net.URI.create(tableauSettings.serverUrl),
-                tableauSession));
-        tableau = new TableauDestination(tableauSettings, tableauSession == null ? null : new TableauClient(tableauSettings,
-                tableauSession, new com.mlconnector.http.RouteHttp(ctx, "direct:tableau-http", "Tableau")), refreshLedger, state, retryPolicy);
-        tableauWebhooks = new TableauWebhooks(tableauSettings, tableau, refreshLedger);
-        beans.put("tableau", tableau);
-        beans.put("tableauWebhooks", tableauWebhooks);
+        beans.putAll(builtIn.beans);
+        added.forEach(d -> beans.put(d.name(), d));
         eventSettings = new EventSettings(effective, sandbox != null);
         EventMap eventMap = eventSettings.enabled ? EventMap.load(options.workDir().resolve(eventSettings.mapFile), mappings)
                 : EventMap.empty();
@@ -368,20 +346,12 @@ public final class ConnectorRuntime implements AutoCloseable, com.mlconnector.op
         beans.put("pauses", pauses);
         beans.put("statusPage", new com.mlconnector.ops.StatusPage(this));
         beans.put("catchUp", new CatchUp(this));
-        beans.putAll(beansForRoutes);
         beans.putAll(options.beans());
         Registry registry = ctx.getRegistry();
         beans.forEach(registry::bind);
         aliasMainRouter(ctx, pc);
         LOG.info("Connector configured: {} entities mapped ({}), landing database {}", loaded.size(),
                 loaded.stream().map(EntityMapping::table).toList(), redactJdbc(settings.landingJdbcUrl));
-    }
-
-    /** The token step of a destination that is switched off: its route exists, and no call goes out through it. */
-    private static org.apache.camel.Processor refuseAll(String service, String setting) {
-        return e -> {
-            throw new IllegalStateException(service + " is switched off (" + setting + "=false): no call goes out");
-        };
     }
 
     /**

@@ -40,9 +40,11 @@ public final class StateReader implements AutoCloseable {
     private final boolean sandbox;
     private final Function<String, String> props;
     private final ConnectorSettings settings;
+    private final Path workDir;
 
     private StateReader(HikariDataSource db, LandingDialect dialect, Mappings mappings, boolean sandbox,
-                        Function<String, String> props, ConnectorSettings settings) {
+                        Function<String, String> props, ConnectorSettings settings, Path workDir) {
+        this.workDir = workDir;
         this.db = db;
         this.dialect = dialect;
         this.mappings = mappings;
@@ -70,7 +72,7 @@ public final class StateReader implements AutoCloseable {
         ConnectorSettings settings = ConnectorSettings.from(props);
         List<EntityMapping> files = MappingLoader.loadAll(workDir.resolve(settings.mappingsDir));
         Mappings mappings = new Mappings(MappingLoader.select(files, props), files);
-        return new StateReader(connect(settings), LandingDialect.of(settings.landingJdbcUrl), mappings, sandbox, props, settings);
+        return new StateReader(connect(settings), LandingDialect.of(settings.landingJdbcUrl), mappings, sandbox, props, settings, workDir);
     }
 
     private static HikariDataSource connect(ConnectorSettings s) {
@@ -150,6 +152,13 @@ public final class StateReader implements AutoCloseable {
 
     public TableauSettings tableau() {
         return new TableauSettings(props, sandbox);
+    }
+
+    /** The destinations the destinations property adds (made from their settings only; nothing is connected). */
+    public List<com.mlconnector.destination.Destination> addedDestinations() {
+        return com.mlconnector.destination.AddedDestinations.load(props.apply(com.mlconnector.destination.AddedDestinations.PROPERTY),
+                new com.mlconnector.destination.DestinationContext(props, mappings, sandbox), workDir,
+                BuiltInDestinations.NAMES);
     }
 
     public EventSettings events() {

@@ -42,6 +42,11 @@ final class StatusCommand implements Callable<Integer> {
             if (databricks.enabled) {
                 lines.addAll(StatusReport.of(db, state.mappings().all().stream().filter(m -> databricks.takes(m.table())).toList(), "databricks"));
             }
+            for (var added : state.addedDestinations()) {
+                if (added.enabled() && added.batches()) {
+                    lines.addAll(StatusReport.of(db, state.mappings().all().stream().filter(added::takes).toList(), added.name()));
+                }
+            }
             out.print(StatusReport.render(lines));
             out.print(StatusReport.reconciles(db));
             TableauSettings tableau = state.tableau();

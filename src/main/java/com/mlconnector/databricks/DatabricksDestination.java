@@ -27,7 +27,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * rows, the configured Job is started with an idempotency token derived from the run, so a retried trigger returns
  * the same run.
  */
-public final class DatabricksDestination {
+public final class DatabricksDestination implements com.mlconnector.destination.Destination {
     public static final String DESTINATION = "databricks";
     /** Jobs API run life-cycle states: still going, and ended. */
     private static final Set<String> GOING = Set.of("QUEUED", "PENDING", "RUNNING", "TERMINATING", "BLOCKED", "WAITING_FOR_RETRY");
@@ -114,9 +114,26 @@ public final class DatabricksDestination {
         return false;
     }
 
-    public boolean takes(Exchange exchange) {
-        EntitySync sync = exchange.getProperty(RunLedger.SYNC, EntitySync.class);
-        return settings.takes(sync.getMapping().table());
+    @Override
+    public String name() {
+        return DESTINATION;
+    }
+
+    @Override
+    public boolean enabled() {
+        return settings.enabled;
+    }
+
+    /** Databricks takes the tables databricks.tables names (every mapped table by default). */
+    @Override
+    public boolean takes(EntityMapping mapping) {
+        return settings.enabled && settings.takes(mapping.table());
+    }
+
+    /** Its step at the end of a run: {@code direct:finish-databricks}. */
+    @Override
+    public boolean finishes() {
+        return true;
     }
 
     /** Creates the table if missing and adds the columns the mapping gained (once per table and process). */

@@ -40,7 +40,7 @@ import java.util.stream.Collectors;
  * <li>every POST waits for the {@link PushPacer}; Power BI's 429s are honoured by the shared retry policy.</li>
  * </ul>
  */
-public final class PowerBiDestination {
+public final class PowerBiDestination implements com.mlconnector.destination.Destination {
     public static final String DESTINATION = "powerbi";
     private static final Logger LOG = LoggerFactory.getLogger(PowerBiDestination.class);
 
@@ -69,10 +69,32 @@ public final class PowerBiDestination {
         return client;
     }
 
-    /** Does the entity of this run go to Power BI? (the route's filter) */
-    public boolean takes(Exchange exchange) {
-        EntitySync sync = exchange.getProperty(RunLedger.SYNC, EntitySync.class);
-        return settings.takes(sync.getMapping().table());
+    @Override
+    public String name() {
+        return DESTINATION;
+    }
+
+    @Override
+    public boolean enabled() {
+        return settings.enabled;
+    }
+
+    /** Power BI takes the tables named in powerbi.tables. */
+    @Override
+    public boolean takes(EntityMapping mapping) {
+        return settings.enabled && settings.takes(mapping.table());
+    }
+
+    /** A push table cannot take a batch twice safely: a dead letter's table is rebuilt from the landing database (Replay). */
+    @Override
+    public boolean replaysThroughRoute() {
+        return false;
+    }
+
+    /** Its step at the end of a run: {@code direct:finish-powerbi}. */
+    @Override
+    public boolean finishes() {
+        return true;
     }
 
     /** Finds the dataset or creates it, and puts every table's schema from the mapping (once per process). */

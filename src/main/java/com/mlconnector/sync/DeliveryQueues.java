@@ -83,8 +83,14 @@ public final class DeliveryQueues {
     /** Hands the batch in the body to every destination's queue; blocks while a queue is full. */
     public void enqueue(Exchange exchange) throws InterruptedException {
         EntitySync sync = exchange.getProperty(RunLedger.SYNC, EntitySync.class);
-        Map<String, Lane> run = lanes.computeIfAbsent(sync.getRunId(), id -> new ConcurrentHashMap<>());
+        Map<String, Lane> run = lanes.computeIfAbsent(sync.getRunId(), id -> {
+            sync.alsoOnEnd(() -> close(id)); // the run's end, however it ends, stops its queues' threads
+            return new ConcurrentHashMap<>();
+        });
         for (String d : destinations) {
+            if (!sync.hasDestination(d)) {
+                continue; // a destination that does not take this entity gets none of its batches
+            }
             Lane lane = run.computeIfAbsent(d, name -> start(sync, name));
             if (lane.failure != null) {
                 throw new IllegalStateException("delivery to " + d + " stopped in run " + sync.getRunId() + ": " + lane.failure.getMessage(),
@@ -117,9 +123,6 @@ public final class DeliveryQueues {
         worker.setDaemon(true);
         lane[0] = new Lane(depth, worker);
         worker.start();
-        if (destination.equals(destinations.get(0))) {
-            sync.alsoOnEnd(() -> close(sync.getRunId())); // the run's end, however it ends, stops its queues' threads
-        }
         return lane[0];
     }
 

@@ -1,5 +1,6 @@
 package com.mlconnector.tableau;
 
+import com.mlconnector.mapping.EntityMapping;
 import com.mlconnector.state.DeliveryState;
 import com.mlconnector.sync.Batch;
 import com.mlconnector.sync.DestinationRun;
@@ -33,7 +34,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * the next poll come now (the job's own finishCode stays the judge of success).</li>
  * </ul>
  */
-public final class TableauDestination {
+public final class TableauDestination implements com.mlconnector.destination.Destination {
     public static final String DESTINATION = "tableau";
     /** Header: only mark the refresh as owed; the caller refreshes once after several tables landed. */
     public static final String DEFER = "deferTableauRefresh";
@@ -69,10 +70,32 @@ public final class TableauDestination {
         return client;
     }
 
-    /** Does a Tableau data source read the table of this run? (the route's filter) */
-    public boolean takes(Exchange exchange) {
-        EntitySync sync = exchange.getProperty(RunLedger.SYNC, EntitySync.class);
-        return !settings.datasourcesReading(sync.getMapping().table()).isEmpty();
+    @Override
+    public String name() {
+        return DESTINATION;
+    }
+
+    @Override
+    public boolean enabled() {
+        return settings.enabled;
+    }
+
+    /** A run of a table a Tableau data source reads is followed by that data source's extract refresh. */
+    @Override
+    public boolean takes(EntityMapping mapping) {
+        return settings.enabled && !settings.datasourcesReading(mapping.table()).isEmpty();
+    }
+
+    /** Its data sources read the landing tables: it takes no batches of its own. */
+    @Override
+    public boolean batches() {
+        return false;
+    }
+
+    /** Its step at the end of a run: {@code direct:finish-tableau}. */
+    @Override
+    public boolean finishes() {
+        return true;
     }
 
     /**

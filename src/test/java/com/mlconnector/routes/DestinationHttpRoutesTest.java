@@ -29,10 +29,10 @@ class DestinationHttpRoutesTest extends CamelTestSupport {
         return e -> e.getMessage().setHeader(header, value);
     }
 
-    /** Stands in for every bean the route files' other routes (deliver-<name>, replays) call; none runs here. */
+    /** Stands in for every bean the route files' other routes (deliver-<name>, replays, finish-<name>) call; none runs here. */
     public static final class Unused {
-        public boolean takes(Exchange e) { return false; }
         public void write(Exchange e) { }
+        public void finish(Exchange e) { }
         public void onlyChanged(Exchange e) { }
         public void confirmed(Exchange e) { }
         public void dead(Exchange e) { }
@@ -42,7 +42,7 @@ class DestinationHttpRoutesTest extends CamelTestSupport {
 
     private MockEndpoint route(String file, String routeId, String httpEndpoint, String tokenBean, Processor token) throws Exception {
         context.getRegistry().bind(tokenBean, token);
-        for (String bean : new String[]{"delivery", "retryPolicy", "changes", "powerbi", "databricks", "runLedger"}) {
+        for (String bean : new String[]{"delivery", "retryPolicy", "changes", "powerbi", "databricks", "tableau", "runLedger"}) {
             context.getRegistry().bind(bean, new Unused());
         }
         PluginHelper.getRoutesLoader(context).loadRoutes(ResourceHelper.resolveMandatoryResource(context, "file:routes/error-handling.yaml"),

@@ -114,9 +114,17 @@ class SyncRoutesTest extends CamelTestSupport {
             if (failure != null) {
                 throw failure;
             }
+            if (takesNothing) {
+                e.getMessage().setBody(List.of()); // Power BI's write leaves in the body what it took
+            }
         }
 
-        public void finish(Exchange e) { calls.add(name + ".finish"); }
+        public void finish(Exchange e) {
+            calls.add(name + ".finish");
+            if (finishFailure != null && name.equals(finishFailure.getMessage().split(" ")[0])) {
+                throw finishFailure;
+            }
+        }
         public void landed(Exchange e) { calls.add(name + ".landed"); }
         public boolean allows(Exchange e) { return true; }
     }
@@ -146,6 +154,9 @@ class SyncRoutesTest extends CamelTestSupport {
 
     private boolean unchanged;
     private RuntimeException landingFailure;
+    /** "<destination> …": that destination's finish fails. */
+    private RuntimeException finishFailure;
+    private boolean takesNothing;
 
     @Override
     public boolean isUseAdviceWith() {
@@ -167,20 +178,28 @@ class SyncRoutesTest extends CamelTestSupport {
         r.bind("retryPolicy", new Retries());
         r.bind("catchUp", new CatchUpStub());
         r.bind("pauses", new Destination("pauses", true, null));
-        // the destinations that take batches, in order (the registry's list): each gets the run's deletes
-        r.bind("destinations", new BatchDestinations(List.of("landing", "powerbi", "databricks")));
+        // the registry's answers, from the stand-ins' takes: batches to landing, powerbi, databricks; follow-ups by
+        // powerbi, databricks, tableau
+        r.bind("destinations", new Destinations());
     }
 
-    /** The registry's answer the sync route asks for. */
-    public static final class BatchDestinations {
-        final List<String> names;
-
-        BatchDestinations(List<String> names) {
-            this.names = names;
+    /** The registry's answers the sync route asks for: which destinations take this run's batches and follow up. */
+    public final class Destinations {
+        private List<String> taking(String... names) {
+            return java.util.Arrays.stream(names)
+                    .filter(n -> context.getRegistry().lookupByNameAndType(n, Destination.class).takes).toList();
         }
 
-        public List<String> activeBatchDestinations() {
-            return names;
+        public List<String> batchDestinationsOf(Exchange e) {
+            return taking("landing", "powerbi", "databricks");
+        }
+
+        public int followUpCount(Exchange e) {
+            return taking("powerbi", "databricks", "tableau").size();
+        }
+
+        public String followUp(Exchange e) {
+            return taking("powerbi", "databricks", "tableau").get(e.getProperty(Exchange.LOOP_INDEX, Integer.class));
         }
     }
 
@@ -189,11 +208,13 @@ class SyncRoutesTest extends CamelTestSupport {
         // their HTTP routes' token steps are stand-ins (no call goes out in these tests)
         context.getRegistry().bind("powerBiToken", (org.apache.camel.Processor) e -> { });
         context.getRegistry().bind("databricksToken", (org.apache.camel.Processor) e -> { });
+        context.getRegistry().bind("tableauToken", (org.apache.camel.Processor) e -> { });
         PluginHelper.getRoutesLoader(context).loadRoutes(
                 ResourceHelper.resolveMandatoryResource(context, "file:routes/error-handling.yaml"),
                 ResourceHelper.resolveMandatoryResource(context, "file:routes/sync.yaml"),
                 ResourceHelper.resolveMandatoryResource(context, "file:routes/powerbi.yaml"),
-                ResourceHelper.resolveMandatoryResource(context, "file:routes/databricks.yaml"));
+                ResourceHelper.resolveMandatoryResource(context, "file:routes/databricks.yaml"),
+                ResourceHelper.resolveMandatoryResource(context, "file:routes/tableau.yaml"));
     }
 
     @Test
@@ -213,8 +234,8 @@ class SyncRoutesTest extends CamelTestSupport {
                 "deliveries.drained",
                 "changes.deletions landing",
                 "changes.onlyChanged landing", "landing.write [gone]", "delivery.confirmed landing", "runLedger.batchWritten",
-                "changes.deletions powerbi", "changes.deletions databricks",
-                // follow-ups only for the destinations that take the table (Databricks does not here)
+                // deletes and follow-ups only for the destinations that take the table (Databricks does not here)
+                "changes.deletions powerbi",
                 "powerbi.finish", "tableau.finish",
                 "catchUp.replayLagging", "runLedger.finished");
     }
@@ -234,16 +255,30 @@ class SyncRoutesTest extends CamelTestSupport {
     }
 
     @Test
-    void powerBiTakesOnlyItsTablesAndConfirmsWhatItTook() throws Exception {
-        bind(false);
+    void powerBiConfirmsWhatItTookAndNothingWhenItTookNothing() throws Exception {
+        bind(true);
         load();
         context.start();
         template.sendBody("direct:deliver-powerbi", List.of("k1"));
-        assertThat(calls).as("a table Power BI does not take: nothing at all").isEmpty();
-
-        context.getRegistry().lookupByNameAndType("powerbi", Destination.class).takes = true;
-        template.sendBody("direct:deliver-powerbi", List.of("k1"));
         assertThat(calls).containsExactly("changes.onlyChanged powerbi", "powerbi.write [k1]", "delivery.confirmed powerbi");
+
+        calls.clear();
+        takesNothing = true; // every row was held back for the replace at the end of the run
+        template.sendBody("direct:deliver-powerbi", List.of("k2"));
+        assertThat(calls).containsExactly("changes.onlyChanged powerbi", "powerbi.write [k2]");
+    }
+
+    @Test
+    void aFollowUpThatFailsIsRecordedOnceAndTheLaterOnesDoNotRun() throws Exception {
+        finishFailure = new IllegalStateException("powerbi refresh refused");
+        bind(true);
+        load();
+        context.start();
+        Exchange out = template.send("direct:sync-entity", e -> e.getMessage().setHeader("entity", "GLEntries"));
+        assertThat(out.getException()).hasMessage("powerbi refresh refused");
+        List<String> after = calls.subList(calls.indexOf("changes.deletions powerbi") + 1, calls.size());
+        assertThat(after).as("retried by the sync route's error handler, the run recorded as failed once, Tableau not asked")
+                .containsExactly("powerbi.finish", "retryPolicy.shouldRetry", "runLedger.failed");
     }
 
     @Test

@@ -24,8 +24,10 @@ import java.util.TreeSet;
  *
  * <p>A real {@code $metadata} is tens of MB with thousands of entity types, so it is read as a stream (StAX) and only
  * the mapped types are kept: one pass finds the entity sets (the container usually comes last), a second keeps the
- * types those sets use, a third the members of the enums those types use. camel-olingo4's EDM reader would build
- * every one of the thousands of types in memory first; the streaming passes keep memory flat in the document's size.
+ * types those sets use, a third the members of the enums those types use. camel-olingo4's EDM reader (Olingo 5.0.0's
+ * client, {@code ODataReader.readMetadata}) builds every one of the thousands of types in memory first: measured on a
+ * 20 MB document of 4,000 types (the shape of MappingValidationTest's), it peaked at 435 MB of heap, kept 87 MB,
+ * took 3.9 s, and ran out of memory under -Xmx256m; these passes peaked at 38 MB, keep about 1 MB and took 0.9 s.
  */
 public final class EdmCatalog {
     /** One property: its EDM type as written (Edm.String, or a qualified enum name) and, for an enum, its members. */

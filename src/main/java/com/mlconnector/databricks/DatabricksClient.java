@@ -68,7 +68,7 @@ public final class DatabricksClient {
                 n.put("value", p.value());
             }
         }
-        JsonNode s = JSON.readTree(http.call("POST", settings.host + "/api/2.0/sql/statements", JSON_TYPE, utf8(req.toString())));
+        JsonNode s = http.json("POST", settings.host + "/api/2.0/sql/statements", JSON_TYPE, utf8(req.toString()));
         String id = s.path("statement_id").asText();
         Instant deadline = Instant.now().plusSeconds(settings.statementTimeoutSeconds);
         long wait = 200;
@@ -80,7 +80,7 @@ public final class DatabricksClient {
             }
             Thread.sleep(wait);
             wait = Math.min(wait * 2, 5_000);
-            s = JSON.readTree(http.call("GET", settings.host + "/api/2.0/sql/statements/" + id, null, null));
+            s = http.json("GET", settings.host + "/api/2.0/sql/statements/" + id, null, null);
         }
         String state = s.path("status").path("state").asText();
         if (!state.equals("SUCCEEDED")) {
@@ -100,7 +100,7 @@ public final class DatabricksClient {
     public long runNow(long jobId, String idempotencyToken) throws IOException, HttpOperationFailedException, InterruptedException {
         awaitTurn();
         String body = JSON.createObjectNode().put("job_id", jobId).put("idempotency_token", idempotencyToken).toString();
-        return JSON.readTree(http.call("POST", settings.host + "/api/2.2/jobs/run-now", JSON_TYPE, utf8(body))).path("run_id").asLong();
+        return http.json("POST", settings.host + "/api/2.2/jobs/run-now", JSON_TYPE, utf8(body)).path("run_id").asLong();
     }
 
     /**
@@ -125,7 +125,7 @@ public final class DatabricksClient {
             String query = token == null ? "" : "?page_token=" + java.net.URLEncoder.encode(token, java.nio.charset.StandardCharsets.UTF_8);
             JsonNode page;
             try {
-                page = JSON.readTree(http.call("GET", files("directories", directory, query).toString(), null, null));
+                page = http.json("GET", files("directories", directory, query).toString(), null, null);
             } catch (HttpOperationFailedException e) {
                 if (e.getStatusCode() == 404) {
                     return out;
@@ -178,7 +178,7 @@ public final class DatabricksClient {
     }
 
     public JsonNode run(long runId) throws IOException, HttpOperationFailedException {
-        return JSON.readTree(http.call("GET", settings.host + "/api/2.2/jobs/runs/get?run_id=" + runId, null, null));
+        return http.json("GET", settings.host + "/api/2.2/jobs/runs/get?run_id=" + runId, null, null);
     }
 
     private static boolean terminal(JsonNode s) {

@@ -1,5 +1,7 @@
 package com.mlconnector.http;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.ProducerTemplate;
@@ -48,8 +50,30 @@ public final class RouteHttp {
         return producer;
     }
 
-    /** Sends the request; returns the body of a 2xx answer (empty when there is none). */
+    /** Sends the request; returns the body of a 2xx answer as text (empty when there is none). */
     public String call(String method, String url, String contentType, byte[] body) throws IOException, HttpOperationFailedException {
+        Object answer = answer(method, url, contentType, body);
+        return answer == null ? "" : answer.toString();
+    }
+
+    /**
+     * Sends the request; returns the JSON answer as its route parsed it (camel-jackson), an empty object when the
+     * answer has no body; an answer that is not JSON is an error naming what came.
+     */
+    public JsonNode json(String method, String url, String contentType, byte[] body) throws IOException, HttpOperationFailedException {
+        Object answer = answer(method, url, contentType, body);
+        if (answer instanceof JsonNode node) {
+            return node;
+        }
+        if (answer == null || answer.toString().isBlank()) {
+            return JsonNodeFactory.instance.objectNode();
+        }
+        throw new IOException(service + " answered " + URI.create(url).getPath() + " with something other than JSON ("
+                + answer.toString().length() + " characters)");
+    }
+
+    /** The body of a 2xx answer: a JsonNode when the route parsed JSON, else text; null when there is none. */
+    private Object answer(String method, String url, String contentType, byte[] body) throws IOException, HttpOperationFailedException {
         Exchange done = send(method, url, contentType, body, null);
         Throwable failure = done.getException();
         if (failure instanceof HttpOperationFailedException h && h.getStatusCode() == 401) {
@@ -73,8 +97,8 @@ public final class RouteHttp {
         }
         Integer status = done.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, Integer.class);
         com.mlconnector.ops.ConnectorMetrics.httpStatus(service, status == null ? 200 : status);
-        String text = done.getMessage().getBody(String.class);
-        return text == null ? "" : text;
+        Object answer = done.getMessage().getBody();
+        return answer instanceof JsonNode ? answer : done.getMessage().getBody(String.class);
     }
 
     private Exchange send(String method, String url, String contentType, byte[] body, String rejected) {

@@ -3,7 +3,6 @@ package com.mlconnector.powerbi;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.mlconnector.config.ConfigException;
-import com.mlconnector.entra.EntraTokenProvider;
 import com.mlconnector.http.RouteHttp;
 import org.apache.camel.http.base.HttpOperationFailedException;
 
@@ -32,7 +31,7 @@ public final class PowerBiClient {
 
     /** The id of the push dataset with this name in the workspace, or null. */
     public String findDataset(String name) throws IOException, HttpOperationFailedException {
-        JsonNode list = JSON.readTree(workspaceCall("GET", groupUrl + "/datasets", null));
+        JsonNode list = workspaceCall("GET", groupUrl + "/datasets", null);
         for (JsonNode d : list.path("value")) {
             if (name.equals(d.path("name").asText())) {
                 return d.path("id").asText();
@@ -43,7 +42,7 @@ public final class PowerBiClient {
 
     public String createDataset(String name, String retention, String tablesJson) throws IOException, HttpOperationFailedException {
         String body = "{\"name\":" + JSON.writeValueAsString(name) + ",\"defaultMode\":\"Push\",\"tables\":" + tablesJson + "}";
-        JsonNode created = JSON.readTree(workspaceCall("POST", groupUrl + "/datasets?defaultRetentionPolicy=" + enc(retention), body));
+        JsonNode created = workspaceCall("POST", groupUrl + "/datasets?defaultRetentionPolicy=" + enc(retention), body);
         return created.path("id").asText();
     }
 
@@ -65,14 +64,14 @@ public final class PowerBiClient {
 
     /** The status of the newest refresh: Unknown (running), Completed, Failed, Disabled or Cancelled. */
     public JsonNode latestRefresh(String datasetId) throws IOException, HttpOperationFailedException {
-        JsonNode list = JSON.readTree(http.call("GET", groupUrl + "/datasets/" + enc(datasetId) + "/refreshes?$top=1", null, null));
+        JsonNode list = http.json("GET", groupUrl + "/datasets/" + enc(datasetId) + "/refreshes?$top=1", null, null);
         return list.path("value").path(0);
     }
 
     /** A call on the workspace itself: a refusal there is almost always the tenant setting or the membership. */
-    private String workspaceCall(String method, String url, String jsonBody) throws IOException, HttpOperationFailedException {
+    private JsonNode workspaceCall(String method, String url, String jsonBody) throws IOException, HttpOperationFailedException {
         try {
-            return http.call(method, url, jsonBody == null ? null : JSON_TYPE, jsonBody == null ? null : bytes(jsonBody));
+            return http.json(method, url, jsonBody == null ? null : JSON_TYPE, jsonBody == null ? null : bytes(jsonBody));
         } catch (HttpOperationFailedException e) {
             if (e.getStatusCode() == 401 || e.getStatusCode() == 403 || e.getStatusCode() == 404) {
                 throw new ConfigException("Power BI refused workspace " + workspace + " (HTTP " + e.getStatusCode() + "). "

@@ -60,9 +60,8 @@ public final class TableauClient {
     }
 
     private JsonNode call(String method, String url, String jsonBody) throws IOException, HttpOperationFailedException {
-        String text = http.call(method, url, jsonBody == null ? null : "application/json",
+        return http.json(method, url, jsonBody == null ? null : "application/json",
                 jsonBody == null ? null : jsonBody.getBytes(StandardCharsets.UTF_8));
-        return text.isBlank() ? JSON.createObjectNode() : JSON.readTree(text);
     }
 
     private static Job job(JsonNode j) throws IOException {

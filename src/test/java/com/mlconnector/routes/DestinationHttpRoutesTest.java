@@ -10,6 +10,7 @@ import org.apache.camel.test.junit5.CamelTestSupport;
 import org.junit.jupiter.api.Test;
 
 import java.util.Map;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -100,5 +101,32 @@ class DestinationHttpRoutesTest extends CamelTestSupport {
         assertThat(headers.keySet()).containsExactlyInAnyOrder(Exchange.HTTP_METHOD, Exchange.HTTP_URI, Exchange.CONTENT_TYPE,
                 "Accept", "X-Tableau-Auth");
         assertThat(headers).containsEntry("Accept", "application/json");
+    }
+
+    @Test
+    void aJsonAnswerIsParsedInTheRouteAndAnyOtherGoesBackAsItIs() throws Exception {
+        MockEndpoint wire = route("databricks.yaml", "databricks-http", "https://databricks-rest-api", "databricksToken",
+                token("Authorization", "Bearer dbx"));
+        java.util.Deque<Object[]> answers = new java.util.ArrayDeque<>(List.of(
+                new Object[]{"application/json", "{\"statement_id\":\"s1\",\"status\":{\"state\":\"SUCCEEDED\"}}"},
+                new Object[]{"application/json", ""},      // a HEAD, or an answer with no body
+                new Object[]{"text/plain", "{not json}"},    // not JSON: left as it came
+                new Object[]{"application/json; charset=utf-8", "  [1, 2]"}));
+        wire.whenAnyExchangeReceived(e -> {
+            Object[] a = answers.poll();
+            e.getMessage().setHeader(Exchange.CONTENT_TYPE, a[0]);
+            e.getMessage().setBody(a[1]);
+        });
+        java.util.function.Supplier<Object> call = () -> {
+            Exchange out = template.send("direct:databricks-http", e -> e.getMessage().setBody("{}"));
+            assertThat(out.getException()).isNull();
+            return out.getMessage().getBody();
+        };
+        Object first = call.get();
+        assertThat(first).isInstanceOf(com.fasterxml.jackson.databind.JsonNode.class);
+        assertThat(((com.fasterxml.jackson.databind.JsonNode) first).path("status").path("state").asText()).isEqualTo("SUCCEEDED");
+        assertThat(call.get()).isEqualTo("");
+        assertThat(call.get()).isEqualTo("{not json}");
+        assertThat(call.get()).isInstanceOf(com.fasterxml.jackson.databind.node.ArrayNode.class);
     }
 }

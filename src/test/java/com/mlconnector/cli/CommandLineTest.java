@@ -114,6 +114,17 @@ class CommandLineTest {
     }
 
     @Test
+    void statusListsADestinationAddedByOneLineWithItsRouteFile() throws Exception {
+        Files.copy(Path.of("src/test/resources/destinations/folder.yaml"), dir.resolve("routes/folder.yaml"));
+        properties("destinations=com.mlconnector.destination.FolderDestination\nfolder.path=" + dir.resolve("out")
+                + "\nfolder.tables=GLAccounts");
+        assertThat(run("sync", "--once", "--entity", "GLAccounts", "Vendors")).isZero();
+        out.getBuffer().setLength(0);
+        assertThat(run("status")).isZero();
+        assertThat(out.toString()).containsPattern("GLAccounts +folder ").doesNotContainPattern("Vendors +folder ");
+    }
+
+    @Test
     void syncOnceExitsOneWhenAnyEntityFailsAndStillRunsTheOthers() throws Exception {
         Path vendors = dir.resolve("mappings/vendors.yaml");
         Files.writeString(vendors, Files.readString(vendors).replace("source: VendorGroupId", "source: VendorGroupIdentifier"));

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
-import org.apache.camel.ProducerTemplate;
 import org.apache.camel.http.base.HttpOperationFailedException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,27 +26,15 @@ public final class RouteHttp {
     /** Exchange property: the credential the token step set (read back when the service answers 401). */
     public static final String USED = "connectorUsedToken";
 
-    private final CamelContext camel;
     private final String endpoint;
     private final String service;
-    private volatile ProducerTemplate producer;
+    private final ProducerOnDemand producer;
 
     /** @param endpoint the service's route, {@code direct:powerbi-http} */
     public RouteHttp(CamelContext camel, String endpoint, String service) {
-        this.camel = camel;
+        this.producer = new ProducerOnDemand(camel);
         this.endpoint = endpoint;
         this.service = service;
-    }
-
-    private ProducerTemplate producer() {
-        if (producer == null) {
-            synchronized (this) {
-                if (producer == null) {
-                    producer = camel.createProducerTemplate();
-                }
-            }
-        }
-        return producer;
     }
 
     /** Sends the request; returns the body of a 2xx answer as text (empty when there is none). */
@@ -102,7 +89,7 @@ public final class RouteHttp {
     }
 
     private Exchange send(String method, String url, String contentType, byte[] body, String rejected) {
-        return producer().send(endpoint, e -> {
+        return producer.get().send(endpoint, e -> {
             e.getMessage().setHeader(Exchange.HTTP_METHOD, method);
             e.getMessage().setHeader(Exchange.HTTP_URI, url);
             if (contentType != null) {

@@ -2,7 +2,6 @@ package com.mlconnector.sync;
 
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
-import org.apache.camel.ProducerTemplate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,7 +47,7 @@ public final class DeliveryQueues {
     private final int depth;
     private final Duration wait;
     private final Map<String, Map<String, Lane>> lanes = new ConcurrentHashMap<>();
-    private volatile ProducerTemplate producer;
+    private final com.mlconnector.http.ProducerOnDemand producer;
     private final Handled handled;
 
     /** Told of each batch a destination's queue has handled (delivered, held already, or dead-lettered). */
@@ -64,20 +63,10 @@ public final class DeliveryQueues {
     public DeliveryQueues(CamelContext camel, List<String> destinations, int depth, Duration wait, Handled handled) {
         this.handled = handled;
         this.camel = camel;
+        this.producer = new com.mlconnector.http.ProducerOnDemand(camel);
         this.destinations = List.copyOf(destinations);
         this.depth = depth;
         this.wait = wait;
-    }
-
-    private ProducerTemplate producer() {
-        if (producer == null) {
-            synchronized (this) {
-                if (producer == null) {
-                    producer = camel.createProducerTemplate();
-                }
-            }
-        }
-        return producer;
     }
 
     /** Hands the batch in the body to every destination's queue; blocks while a queue is full. */
@@ -139,7 +128,7 @@ public final class DeliveryQueues {
             }
             try {
                 Object original = item.exchange().getMessage().getBody();
-                Exchange done = producer().send("direct:deliver-" + destination, item.exchange());
+                Exchange done = producer.get().send("direct:deliver-" + destination, item.exchange());
                 if (done.getException() != null) {
                     // a batch failure is dead-lettered by its route; what reaches here could not even be recorded
                     lane.failure = done.getException();

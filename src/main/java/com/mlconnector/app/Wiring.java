@@ -155,7 +155,6 @@ final class Wiring {
         Map<String, Object> beans = new LinkedHashMap<>();
         beans.put("retryPolicy", retryPolicy);
         beans.putAll(builtIn.beans);
-        added.forEach(d -> beans.put(d.name(), d));
         eventSettings = new EventSettings(effective, sandbox != null);
         EventMap eventMap = eventSettings.enabled ? EventMap.load(options.workDir().resolve(eventSettings.mapFile), mappings)
                 : EventMap.empty();
@@ -185,6 +184,14 @@ final class Wiring {
         beans.put("pauses", pauses);
         beans.put("statusPage", new com.mlconnector.ops.StatusPage(runtime));
         beans.put("catchUp", new CatchUp(runtime));
+        for (Destination d : added) {
+            // bound under its name for its route file: a name the routes already use for another bean would swap one
+            if (beans.containsKey(d.name())) {
+                throw new com.mlconnector.config.ConfigException(AddedDestinations.PROPERTY + ": " + d.getClass().getName()
+                        + " is named '" + d.name() + "', which the routes use for another bean; choose another name");
+            }
+            beans.put(d.name(), d);
+        }
         beans.putAll(options.beans());
         Registry registry = ctx.getRegistry();
         beans.forEach(registry::bind);

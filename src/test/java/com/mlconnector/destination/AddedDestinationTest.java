@@ -146,10 +146,35 @@ class AddedDestinationTest {
         assertThatThrownBy(() -> ConnectorRuntime.start(RuntimeOptions.once(dir, p)).close())
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("destinations: " + HealthCheckResultBuilder.class.getName() + " does not implement");
+        p.setProperty("destinations", Named.Changes.class.getName());
+        assertThatThrownBy(() -> ConnectorRuntime.start(RuntimeOptions.once(dir, p)).close())
+                .isInstanceOf(ConfigException.class).hasMessageContaining("is named 'changes', which the routes use for another bean");
+        p.setProperty("destinations", Named.PowerBi.class.getName());
+        assertThatThrownBy(() -> ConnectorRuntime.start(RuntimeOptions.once(dir, p)).close())
+                .isInstanceOf(ConfigException.class).hasMessageContaining("is named 'powerbi', which another destination has");
         p.setProperty("destinations", FolderDestination.class.getName());
         p.remove("folder.path");
         assertThatThrownBy(() -> ConnectorRuntime.start(RuntimeOptions.once(dir, p)).close())
                 .isInstanceOf(ConfigException.class).hasMessageStartingWith("folder.path is not set");
+    }
+
+    /** Destinations whose names are taken: by a route bean, by a built-in destination. */
+    public static final class Named {
+        public static final class Changes implements Destination {
+            @Override
+            public String name() { return "changes"; }
+
+            @Override
+            public boolean takes(com.mlconnector.mapping.EntityMapping m) { return true; }
+        }
+
+        public static final class PowerBi implements Destination {
+            @Override
+            public String name() { return "powerbi"; }
+
+            @Override
+            public boolean takes(com.mlconnector.mapping.EntityMapping m) { return true; }
+        }
     }
 
     private List<Path> jsonlFiles(String suffix) throws IOException {

@@ -187,7 +187,10 @@ public final class PowerBiDestination implements com.mlconnector.destination.Des
         Instant started = Instant.now();
         String ds = dataset();
         checkCap(m, 0, landing.count(m.table())); // a replace that cannot fit must not empty the table first
-        String marker = "replace-" + runId + "-" + m.table();
+        // one mark per run and table, within pending_delivery's 64 characters whatever the run id (a replay's names its
+        // dead letter) and the table's name: run id and table together as a name-based UUID
+        String marker = "replace-" + java.util.UUID.nameUUIDFromBytes((runId + "\u001f" + m.table())
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8));
         state.markPending(marker, m.table(), DESTINATION);
         client.deleteRows(ds, m.table());
         tableRows.put(m.table(), 0L);

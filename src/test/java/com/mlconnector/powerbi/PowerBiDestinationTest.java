@@ -65,6 +65,28 @@ class PowerBiDestinationTest {
         }
     }
 
+    @Test
+    void deadLetteredBatchesAreReplayedByRebuildingTheTableOnceFromTheLandingDatabase() throws Exception {
+        Properties p = powerBi(); // 25,000 GL entries: three batches
+        p.setProperty("retry.max-attempts", "2");
+        try (ConnectorRuntime rt = TestConnector.start(p)) {
+            rt.sandbox().powerBi().throttleNext(1_000_000); // Power BI answers 429 to everything
+            assertThatThrownBy(() -> rt.syncNow("GLEntries", "test")).isNotNull();
+            rt.sandbox().powerBi().throttleNext(0);
+            assertThat(TestConnector.count(rt, "GLEntries")).as("the landing is not held back").isEqualTo(25_000);
+            List<String> dead = TestConnector.query(rt, "SELECT batch_id FROM dead_letter WHERE destination = 'powerbi' "
+                    + "AND replayed_at IS NULL ORDER BY created_at, batch_id").stream().map(r -> (String) r.get("BATCH_ID")).toList();
+            assertThat(dead).hasSize(3);
+
+            var outcomes = rt.replay(dead);
+            assertThat(outcomes).allSatisfy(o -> assertThat(o.ok()).as(o.detail()).isTrue());
+            assertThat(outcomes.get(0).detail()).isEqualTo("GLEntries replaced in Power BI from the landing database");
+            assertThat(outcomes.subList(1, 3)).allSatisfy(o -> assertThat(o.detail()).isEqualTo("GLEntries was replaced in Power BI already"));
+            assertThat(table(rt, "GLEntries").count()).as("the push table holds what the landing holds").isEqualTo(25_000);
+            assertThat(TestConnector.query(rt, "SELECT * FROM dead_letter WHERE destination = 'powerbi' AND replayed_at IS NULL")).isEmpty();
+        }
+    }
+
     private static PowerBiEmulator.Table table(ConnectorRuntime rt, String name) {
         return rt.sandbox().powerBi().dataset("ml-connector").table(name);
     }

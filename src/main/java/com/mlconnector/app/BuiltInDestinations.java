@@ -60,7 +60,7 @@ final class BuiltInDestinations {
     /** What the destinations are made with. */
     record Needs(CamelContext camel, Function<String, String> properties, ConnectorSettings settings, boolean sandboxed,
                  SSLContext ssl, EntraTokenProvider tokens, Mappings mappings, DeliveryState state, LandingDatabase landing,
-                 PacingClock clock, RetryPolicy retries) {
+                 com.mlconnector.state.DeadLetters deadLetters, PacingClock clock, RetryPolicy retries) {
     }
 
     BuiltInDestinations(Needs n) {
@@ -81,7 +81,7 @@ final class BuiltInDestinations {
             powerBiClient = new PowerBiClient(powerBiSettings, new RouteHttp(n.camel(), "direct:powerbi-http", "Power BI"));
         }
         powerBi = new PowerBiDestination(powerBiSettings, powerBiClient, new PushPacer(n.clock(), powerBiSettings), n.clock(),
-                n.state(), n.landing(), n.mappings());
+                n.state(), n.landing(), n.mappings(), n.deadLetters());
 
         databricksSettings = new DatabricksSettings(n.properties(), n.sandboxed());
         beans.put("databricksToken", databricksSettings.enabled ? new BearerToken("Databricks", "databricks.host",

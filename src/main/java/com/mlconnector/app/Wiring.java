@@ -126,7 +126,7 @@ final class Wiring {
         RetryPolicy retryPolicy = new RetryPolicy(settings.retry, Clock.systemUTC(), sandbox != null ? sandbox.timeScale() : 1.0);
         PacingClock clock = sandbox != null ? sandbox.clock() : PacingClock.SYSTEM;
         builtIn = new BuiltInDestinations(new BuiltInDestinations.Needs(ctx, effective, settings,
-                sandbox != null, ssl, tokens, mappings, state, landing, clock, retryPolicy));
+                sandbox != null, ssl, tokens, mappings, state, landing, deadLetters, clock, retryPolicy));
         // every destination, declared once: the landing database, the built-in ones, then those the destinations
         // property adds (each bound under its name for its route file)
         List<Destination> declared = new ArrayList<>();

@@ -8,7 +8,8 @@ import com.mlconnector.mapping.EntityMapping;
  *   <li>{@code direct:deliver-<name>}: one batch of rows (or of deletes) of a run, when it {@link #batches() takes
  *   batches}; a run hands each batch of an entity it {@link #takes takes} to its queue, and after a complete full
  *   read the keys F&O no longer has;</li>
- *   <li>{@code direct:replay-<name>}: a dead-lettered batch again (the {@code replay} command, catch-up);</li>
+ *   <li>{@code direct:replay-<name>}: a dead-lettered batch again (the {@code replay} command, catch-up), when it
+ *   takes batches; it may set the header {@code replayAnswer} to say what it did;</li>
  *   <li>{@code direct:finish-<name>}: once at the end of a run of an entity it takes, when it
  *   {@link #finishes() finishes} (a refresh, a job).</li>
  * </ul>
@@ -32,14 +33,6 @@ public interface Destination {
     /** It takes batches of rows through {@code direct:deliver-<name>} (else it only follows up after a run). */
     default boolean batches() {
         return true;
-    }
-
-    /**
-     * A dead-lettered batch goes back through its {@code direct:replay-<name>} route (false: the connector replays it
-     * another way, as Power BI's push tables, which are rebuilt from the landing database).
-     */
-    default boolean replaysThroughRoute() {
-        return batches();
     }
 
     /** It has a step at the end of each run of an entity it takes: {@code direct:finish-<name>}. */

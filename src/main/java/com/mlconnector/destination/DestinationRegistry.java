@@ -78,8 +78,6 @@ public final class DestinationRegistry {
             List<String> needed = new java.util.ArrayList<>();
             if (d.batches()) {
                 needed.add("deliver-" + d.name());
-            }
-            if (d.replaysThroughRoute()) {
                 needed.add("replay-" + d.name());
             }
             if (d.finishes()) {

@@ -51,11 +51,13 @@ public final class PowerBiDestination implements com.mlconnector.destination.Des
     private final DeliveryState state;
     private final LandingDatabase landing;
     private final Mappings mappings;
+    private final com.mlconnector.state.DeadLetters deadLetters;
     private final Map<String, Long> tableRows = new ConcurrentHashMap<>();
     private volatile String datasetId;
 
     public PowerBiDestination(PowerBiSettings settings, PowerBiClient client, PushPacer pacer, PacingClock clock,
-                              DeliveryState state, LandingDatabase landing, Mappings mappings) {
+                              DeliveryState state, LandingDatabase landing, Mappings mappings,
+                              com.mlconnector.state.DeadLetters deadLetters) {
         this.settings = settings;
         this.client = client;
         this.pacer = pacer;
@@ -63,6 +65,7 @@ public final class PowerBiDestination implements com.mlconnector.destination.Des
         this.state = state;
         this.landing = landing;
         this.mappings = mappings;
+        this.deadLetters = deadLetters;
     }
 
     public PowerBiClient client() {
@@ -83,12 +86,6 @@ public final class PowerBiDestination implements com.mlconnector.destination.Des
     @Override
     public boolean takes(EntityMapping mapping) {
         return settings.enabled && settings.takes(mapping.table());
-    }
-
-    /** A push table cannot take a batch twice safely: a dead letter's table is rebuilt from the landing database (Replay). */
-    @Override
-    public boolean replaysThroughRoute() {
-        return false;
     }
 
     /** Its step at the end of a run: {@code direct:finish-powerbi}. */
@@ -179,6 +176,25 @@ public final class PowerBiDestination implements com.mlconnector.destination.Des
     }
 
     /** Replaces a table now (the replay of a Power BI dead letter: the table is made whole from the landing database). */
+    /**
+     * A dead-lettered batch again (routes/powerbi.yaml, replay-powerbi). A push table cannot take a batch twice
+     * safely, so the table is rebuilt whole from the landing database, which answers every dead letter of the table
+     * for Power BI: the others, and this one replayed again, are not rebuilt twice (a rebuild counts against Power
+     * BI's rows per hour).
+     */
+    public void replay(Exchange exchange) throws Exception {
+        Batch dead = exchange.getMessage().getBody(Batch.class);
+        String of = exchange.getMessage().getHeader(com.mlconnector.sync.DeliveryRecorder.REPLAY_OF, String.class);
+        String table = dead.mapping().table();
+        if (of != null && !deadLetters.isWaiting(of)) {
+            exchange.getMessage().setHeader(com.mlconnector.sync.DeliveryRecorder.REPLAY_ANSWER, table + " was replaced in Power BI already");
+            return;
+        }
+        repairTable(table, "replay-" + of);
+        deadLetters.markAllReplayed(table, DESTINATION);
+        exchange.getMessage().setHeader(com.mlconnector.sync.DeliveryRecorder.REPLAY_ANSWER, table + " replaced in Power BI from the landing database");
+    }
+
     public void repairTable(String table, String runId) throws Exception {
         replace(runId, mappings.get(table), null);
     }

@@ -128,6 +128,17 @@ public final class DeadLetters {
         }
     }
 
+    /** Is the dead letter still waiting for a replay (not replayed, nor answered by a table made whole)? */
+    public boolean isWaiting(String batchId) throws SQLException {
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "SELECT 1 FROM dead_letter WHERE batch_id = ? AND replayed_at IS NULL")) {
+            ps.setString(1, batchId);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        }
+    }
+
     public void markReplayed(String batchId) throws SQLException {
         try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(
                 "UPDATE dead_letter SET replayed_at = ? WHERE batch_id = ?")) {

@@ -20,6 +20,8 @@ public final class DeliveryRecorder implements DeliveryQueues.Handled {
     public static final String STARTED = "batchStarted";
     /** Header on a replayed batch: the dead letter's batch id. */
     public static final String REPLAY_OF = "replayOf";
+    /** Header a replay route may set: what the replay did, in words (else "N rows of T re-delivered"). */
+    public static final String REPLAY_ANSWER = "replayAnswer";
     /** Header set by a destination that had to cut strings (Power BI's 4,000 characters): how many. */
     public static final String TRUNCATED = "truncatedStrings";
 

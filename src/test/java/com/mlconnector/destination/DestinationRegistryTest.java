@@ -68,7 +68,6 @@ class DestinationRegistryTest {
     @Test
     void theRoutesEachDestinationNeedsAreNamedWhenMissing() {
         Predicate<String> routes = Set.of("deliver-powerbi", "finish-powerbi", "finish-tableau", "deliver-folder")::contains;
-        // these stand-ins replay through their routes (the real Power BI rebuilds from the landing database instead);
         // Databricks is switched off, so nothing is asked of it
         assertThat(registry.missingRoutes(routes)).containsExactly("powerbi needs a route from direct:replay-powerbi",
                 "folder needs a route from direct:replay-folder");

@@ -84,6 +84,10 @@ class PowerBiDestinationTest {
             assertThat(outcomes.subList(1, 3)).allSatisfy(o -> assertThat(o.detail()).isEqualTo("GLEntries was replaced in Power BI already"));
             assertThat(table(rt, "GLEntries").count()).as("the push table holds what the landing holds").isEqualTo(25_000);
             assertThat(TestConnector.query(rt, "SELECT * FROM dead_letter WHERE destination = 'powerbi' AND replayed_at IS NULL")).isEmpty();
+            long posts = rt.sandbox().powerBi().rowPosts();
+            assertThat(rt.replay(dead)).as("replayed again: answered, nothing posted")
+                    .allSatisfy(o -> assertThat(o.detail()).isEqualTo("GLEntries was replaced in Power BI already"));
+            assertThat(rt.sandbox().powerBi().rowPosts()).isEqualTo(posts);
         }
     }
 

@@ -34,6 +34,7 @@ class DestinationHttpRoutesTest extends CamelTestSupport {
     public static final class Unused {
         public void write(Exchange e) { }
         public void finish(Exchange e) { }
+        public void replay(Exchange e) { }
         public void onlyChanged(Exchange e) { }
         public void confirmed(Exchange e) { }
         public void dead(Exchange e) { }

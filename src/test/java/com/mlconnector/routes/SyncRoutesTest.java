@@ -126,6 +126,7 @@ class SyncRoutesTest extends CamelTestSupport {
             }
         }
         public void landed(Exchange e) { calls.add(name + ".landed"); }
+        public void replay(Exchange e) { calls.add(name + ".replay"); }
         public boolean allows(Exchange e) { return true; }
     }
 

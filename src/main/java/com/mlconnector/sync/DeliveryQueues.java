@@ -74,6 +74,7 @@ public final class DeliveryQueues {
         EntitySync sync = exchange.getProperty(RunLedger.SYNC, EntitySync.class);
         Map<String, Lane> run = lanes.computeIfAbsent(sync.getRunId(), id -> {
             sync.alsoOnEnd(() -> close(id)); // the run's end, however it ends, stops its queues' threads
+            sync.beforeFailed(() -> settle(sync)); // a failed read's batches are delivered before the failure is recorded
             return new ConcurrentHashMap<>();
         });
         for (String d : destinations) {
@@ -173,6 +174,37 @@ public final class DeliveryQueues {
             }
             if (lane.failure != null) {
                 throw new IllegalStateException("delivery to " + e.getKey() + " failed: " + lane.failure.getMessage(), lane.failure);
+            }
+        }
+    }
+
+    /**
+     * The read failed: waits (up to sync.delivery-wait-minutes) until every queue of the run has delivered or
+     * dead-lettered the batches it was handed, without throwing; a queue that failed itself is not waited for.
+     */
+    private void settle(EntitySync sync) {
+        Map<String, Lane> run = lanes.get(sync.getRunId());
+        if (run == null) {
+            return;
+        }
+        long deadline = System.nanoTime() + wait.toNanos();
+        for (Map.Entry<String, Lane> e : run.entrySet()) {
+            Lane lane = e.getValue();
+            synchronized (lane) {
+                while (lane.pending > 0 && lane.failure == null && lane.worker.isAlive()) {
+                    long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                    if (left <= 0) {
+                        LOG.warn("run={} failed; {} still had {} batch(es) to deliver after {} minutes: they are read again "
+                                + "by the next run", sync.getRunId(), e.getKey(), lane.pending, wait.toMinutes());
+                        break;
+                    }
+                    try {
+                        lane.wait(Math.min(left, 1000));
+                    } catch (InterruptedException ie) {
+                        Thread.currentThread().interrupt();
+                        return;
+                    }
+                }
             }
         }
     }

@@ -105,6 +105,17 @@ public final class EntitySync {
     /** Something else to do when the run ends (its delivery queues stop). */
     void alsoOnEnd(Runnable r) { alsoOnEnd.add(r); }
 
+    private final List<Runnable> beforeFailed = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /** Something to do before a failed run is recorded (its delivery queues deliver what they hold). */
+    void beforeFailed(Runnable r) { beforeFailed.add(r); }
+
+    /** The run failed: what must settle before its outcome is recorded does. */
+    void settleBeforeFailure() {
+        beforeFailed.forEach(Runnable::run);
+        beforeFailed.clear();
+    }
+
     /** The run is over (its table may be run again). */
     void ended() {
         alsoOnEnd.forEach(Runnable::run);

@@ -288,6 +288,9 @@ public final class RunLedger {
             return; // no run, or its failure is recorded already (a batch route failed inside the sync route)
         }
         sync.markFailed();
+        // the batches read before the failure are delivered (or dead-lettered) first: the run's record then says
+        // what really landed, not what a queue had managed by the time the read failed
+        sync.settleBeforeFailure();
         Throwable cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
         String why = cause == null ? "unknown failure" : describe(cause);
         try {

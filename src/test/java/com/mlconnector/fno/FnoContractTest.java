@@ -155,6 +155,26 @@ class FnoContractTest {
     }
 
     @Test
+    void aFailedReadIsRecordedOnceTheBatchesItReadAreDelivered() throws Exception {
+        Properties p = fno.settings();
+        p.setProperty("sync.batch-size", "2");
+        firstPage(okJson(page(link("2"), product("P-1", "One"), product("P-2", "Two"))));
+        pageAt("2", okJson("{\"value\":[" + product("P-3", "Three") + ",{\"ProductNumber\":\"P-4\",\"ProductName\":"));
+        java.util.List<String> written = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        com.mlconnector.sync.BatchSink slow = batch -> {
+            Thread.sleep(1500); // the first batch is still being written when the second page turns out malformed
+            written.add(batch.keys().toString());
+        };
+        try (ConnectorRuntime rt = ConnectorRuntime.start(com.mlconnector.app.RuntimeOptions.once(java.nio.file.Path.of("."), p)
+                .withSink(slow))) {
+            assertThatThrownBy(() -> rt.syncNow("Products", "test")).isNotNull();
+            assertThat(written).as("the batch read before the failure is delivered").hasSize(1);
+            assertThat(TestConnector.runs(rt, "Products").get(0)).as("and counted in the failed run's record")
+                    .containsEntry("STATUS", "FAILED").containsEntry("ROWS_WRITTEN", 2L).containsEntry("BATCHES", 1);
+        }
+    }
+
+    @Test
     void aMalformedPageFailsTheRunAndNothingOfItLands() throws Exception {
         Properties p = fno.settings();
         p.setProperty("sync.batch-size", "2");

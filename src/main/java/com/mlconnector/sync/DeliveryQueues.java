@@ -211,7 +211,8 @@ public final class DeliveryQueues {
 
     /**
      * The run is over: its queues' threads end once the batch in hand (if any) is delivered; batches still queued
-     * (a run that failed) are dropped unconfirmed, and read again by the next run.
+     * (a failed run whose queues did not settle within sync.delivery-wait-minutes) are dropped unconfirmed, and read
+     * again by the next run.
      */
     private void close(String runId) {
         Map<String, Lane> run = lanes.remove(runId);

@@ -57,10 +57,22 @@ class JarSmokeIT {
                 .redirectOutput(dir.resolve("connector.log").toFile()).start();
     }
 
+    /**
+     * A free port below the kernel's ephemeral range (32768 and up on Linux): the service's sandbox emulators bind port
+     * 0 and get ephemeral ports, so a port handed out by bind(0) here could be taken by one of them before the service
+     * binds it (its management server then only logs a warning, and this test's calls reached an HTTPS emulator).
+     */
     private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
+        java.util.Random random = new java.util.Random();
+        for (int attempt = 0; attempt < 200; attempt++) {
+            int port = 20_000 + random.nextInt(10_000);
+            try (ServerSocket s = new ServerSocket(port, 1, java.net.InetAddress.getLoopbackAddress())) {
+                return s.getLocalPort();
+            } catch (IOException taken) {
+                // try another
+            }
         }
+        throw new IOException("no free port between 20000 and 30000");
     }
 
     private HttpResponse<String> get(String url) throws Exception {

@@ -162,15 +162,9 @@ public final class DeliveryQueues {
         long deadline = System.nanoTime() + wait.toNanos();
         for (Map.Entry<String, Lane> e : run.entrySet()) {
             Lane lane = e.getValue();
-            synchronized (lane) {
-                while (lane.pending > 0 && lane.failure == null) {
-                    long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-                    if (left <= 0) {
-                        throw new IllegalStateException(e.getKey() + " still had " + lane.pending + " batch(es) of run " + sync.getRunId()
-                                + " to deliver after " + wait.toMinutes() + " minutes (sync.delivery-wait-minutes)");
-                    }
-                    lane.wait(Math.min(left, 1000));
-                }
+            if (!awaitLane(lane, deadline)) {
+                throw new IllegalStateException(e.getKey() + " still had " + lane.pending + " batch(es) of run " + sync.getRunId()
+                        + " to deliver after " + wait.toMinutes() + " minutes (sync.delivery-wait-minutes)");
             }
             if (lane.failure != null) {
                 throw new IllegalStateException("delivery to " + e.getKey() + " failed: " + lane.failure.getMessage(), lane.failure);
@@ -189,23 +183,32 @@ public final class DeliveryQueues {
         }
         long deadline = System.nanoTime() + wait.toNanos();
         for (Map.Entry<String, Lane> e : run.entrySet()) {
-            Lane lane = e.getValue();
-            synchronized (lane) {
-                while (lane.pending > 0 && lane.failure == null && lane.worker.isAlive()) {
-                    long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-                    if (left <= 0) {
-                        LOG.warn("run={} failed; {} still had {} batch(es) to deliver after {} minutes: they are read again "
-                                + "by the next run", sync.getRunId(), e.getKey(), lane.pending, wait.toMinutes());
-                        break;
-                    }
-                    try {
-                        lane.wait(Math.min(left, 1000));
-                    } catch (InterruptedException ie) {
-                        Thread.currentThread().interrupt();
-                        return;
-                    }
+            try {
+                if (!awaitLane(e.getValue(), deadline)) {
+                    LOG.warn("run={} failed; {} still had {} batch(es) to deliver after {} minutes: they are read again "
+                            + "by the next run", sync.getRunId(), e.getKey(), e.getValue().pending, wait.toMinutes());
                 }
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+                return;
             }
+        }
+    }
+
+    /**
+     * Waits until the lane has delivered (or dead-lettered) every batch it was handed, or has failed itself; false
+     * when the deadline came first with batches still pending.
+     */
+    private static boolean awaitLane(Lane lane, long deadline) throws InterruptedException {
+        synchronized (lane) {
+            while (lane.pending > 0 && lane.failure == null) {
+                long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                if (left <= 0) {
+                    return false;
+                }
+                lane.wait(Math.min(left, 1000));
+            }
+            return true;
         }
     }
 

@@ -33,7 +33,7 @@ public final class LandingDatabase implements AutoCloseable {
     public LandingDatabase(String jdbcUrl, String username, String password) {
         this.dialect = LandingDialect.of(jdbcUrl);
         HikariConfig cfg = new HikariConfig();
-        cfg.setJdbcUrl(jdbcUrl);
+        cfg.setJdbcUrl(LandingDialect.durableUrl(jdbcUrl));
         if (!username.isEmpty()) {
             cfg.setUsername(username);
         }

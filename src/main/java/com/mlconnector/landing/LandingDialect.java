@@ -15,6 +15,30 @@ public enum LandingDialect {
         return jdbcUrl.startsWith("jdbc:postgresql:") ? POSTGRESQL : H2;
     }
 
+    /**
+     * The URL the connector opens. An H2 file database writes committed changes to its file in the background, up to
+     * WRITE_DELAY (500 ms by default) after {@code commit} returned: a process killed in that window loses commits it
+     * already acted on (a Power BI batch marked pending, then posted, came back unmarked and was posted twice). Every
+     * guarantee here rests on a commit being in the file when it returns, so H2 files are opened with WRITE_DELAY=0
+     * (each commit written before it returns; the operating system keeps it if the process dies). A URL that asks for a
+     * delay is refused rather than quietly weakened.
+     */
+    public static String durableUrl(String jdbcUrl) {
+        if (of(jdbcUrl) != H2 || jdbcUrl.startsWith("jdbc:h2:mem:")) {
+            return jdbcUrl;
+        }
+        java.util.regex.Matcher set = java.util.regex.Pattern.compile("(?i);\\s*WRITE_DELAY\\s*=\\s*([^;]*)").matcher(jdbcUrl);
+        if (set.find()) {
+            if (!set.group(1).trim().equals("0")) {
+                throw new com.mlconnector.config.ConfigException("landing.jdbc-url sets WRITE_DELAY=" + set.group(1).trim()
+                        + ": H2 would then keep commits in memory for that long, and a crash in that time loses batches already "
+                        + "sent to Power BI and Databricks; remove it (the connector opens H2 with WRITE_DELAY=0)");
+            }
+            return jdbcUrl;
+        }
+        return jdbcUrl + ";WRITE_DELAY=0";
+    }
+
     public String sqlType(ColumnType t) {
         return switch (t) {
             case STRING, ENUM -> "VARCHAR";

@@ -111,4 +111,23 @@ class LandingDatabaseTest {
             }
         }
     }
+
+    /**
+     * H2 keeps a commit in memory up to WRITE_DELAY (500 ms by default) before it reaches the file: the connector opens
+     * an H2 file with WRITE_DELAY=0, so what it committed survives the process (CrashAtMomentsTest kills it for real),
+     * and refuses a URL that asks for a delay.
+     */
+    @org.junit.jupiter.api.Test
+    void anH2FileIsOpenedSoThatACommitIsInTheFileWhenItReturns() throws Exception {
+        Properties p = TestConnector.defaults();
+        p.setProperty("sandbox.landing.jdbc-url", "jdbc:h2:file:" + temp.resolve("durable").toAbsolutePath());
+        try (ConnectorRuntime rt = TestConnector.start(p)) {
+            assertThat(TestConnector.query(rt, "SELECT SETTING_VALUE FROM INFORMATION_SCHEMA.SETTINGS WHERE SETTING_NAME = 'WRITE_DELAY'"))
+                    .isNotEmpty().extracting(r -> r.get("SETTING_VALUE")).containsOnly("0");
+        }
+        p.setProperty("sandbox.landing.jdbc-url", "jdbc:h2:file:" + temp.resolve("delayed").toAbsolutePath() + ";WRITE_DELAY=500");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> TestConnector.start(p).close())
+                .isInstanceOf(com.mlconnector.config.ConfigException.class)
+                .hasMessageContaining("landing.jdbc-url sets WRITE_DELAY=500");
+    }
 }

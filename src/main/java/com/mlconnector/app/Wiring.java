@@ -84,6 +84,7 @@ final class Wiring {
         Function<String, String> props = ConfiguredProperties.of(pc, options.masterPassword());
 
         ConnectorSettings configured = ConnectorSettings.from(props);
+        ListenPorts.check(props); // a port that cannot be bound stops start-up (Camel's server would only warn)
         SSLContext ssl;
         Function<String, String> effective = props;
         Map<String, String> sandboxValues = new HashMap<>();

@@ -230,4 +230,22 @@ class CommandLineTest {
         assertThat(run("encrypt", "--value", "x")).isEqualTo(2);
         assertThat(err.toString()).contains(Secrets.MASTER_PASSWORD_ENV + " is not set");
     }
+
+    /**
+     * A port the service listens on that another process holds stops start-up (exit 2) naming the property and the
+     * port; Camel's Vert.x server would only have warned and the service run on without health, metrics and Jolokia
+     * (or without the status page and webhooks).
+     */
+    @Test
+    void theServiceStopsAtStartUpWhenAPortItListensOnIsTaken() throws Exception {
+        for (String property : List.of("camel.management.port", "camel.server.port")) {
+            try (java.net.ServerSocket held = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+                properties(String.join("\n", "camel.server.port=0", "camel.management.port=0", property + "=" + held.getLocalPort(),
+                        "powerbi.enabled=false", "databricks.enabled=false", "tableau.enabled=false", "events.enabled=false"));
+                int code = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(60), () -> run());
+                assertThat(code).as(property + " taken; err: " + err).isEqualTo(2);
+                assertThat(err.toString()).contains(property + "=" + held.getLocalPort()).contains("127.0.0.1:" + held.getLocalPort());
+            }
+        }
+    }
 }

@@ -60,8 +60,10 @@ final class QuartzCluster {
         p.setProperty("org.quartz.jobStore.dataSource", "state");
         p.setProperty("org.quartz.jobStore.isClustered", "true");
         p.setProperty("org.quartz.jobStore.clusterCheckinInterval", String.valueOf(checkinMillis));
-        // a firing missed while every node was down runs once when one comes back, not once per missed firing
-        p.setProperty("org.quartz.jobStore.misfireThreshold", "60000");
+        // a firing more than 5 s late is a misfire, handled by the trigger's instruction (schedule.misfire): one run
+        // right after a run that outlasted firings, or after every node was down; at 60 s (the default) the firings a
+        // long run outlasted were each fired late, one after the other, a burst of runs reading the same rows again
+        p.setProperty("org.quartz.jobStore.misfireThreshold", "5000");
         p.setProperty("org.quartz.dataSource.state.connectionProvider.class", StateConnections.class.getName());
         p.setProperty("org.quartz.dataSource.state.key", key);
         QuartzComponent quartz = ctx.getComponent("quartz", QuartzComponent.class);

@@ -81,6 +81,13 @@ public final class LandingDatabase implements AutoCloseable {
                 .placeholders(java.util.Map.of("text_type", dialect == LandingDialect.H2 ? "CLOB" : "TEXT"))
                 .load().migrate();
         try (Connection c = dataSource.getConnection(); Statement st = c.createStatement()) {
+            if (dialect == LandingDialect.POSTGRESQL) {
+                // nodes starting at once on one database: PostgreSQL's CREATE TABLE IF NOT EXISTS is not safe against a
+                // concurrent one (duplicate key in pg_type, and that node's start-up failed); one node at a time, in a
+                // transaction holding an advisory lock (DDL is transactional there)
+                c.setAutoCommit(false);
+                st.execute("SELECT pg_advisory_xact_lock(" + TABLES_LOCK + ")");
+            }
             for (EntityMapping m : mappings) {
                 st.execute(dialect.createTable(m));
                 Set<String> existing = columnsOf(c, m.table());
@@ -91,8 +98,15 @@ public final class LandingDatabase implements AutoCloseable {
                     }
                 }
             }
+            if (!c.getAutoCommit()) {
+                c.commit();
+                c.setAutoCommit(true);
+            }
         }
     }
+
+    /** The advisory lock key under which nodes create and widen the entity tables one at a time. */
+    private static final long TABLES_LOCK = 0x6d6c632d7462L; // "mlc-tb"
 
     private static Set<String> columnsOf(Connection c, String table) throws SQLException {
         Set<String> names = new HashSet<>();

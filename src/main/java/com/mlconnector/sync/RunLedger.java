@@ -62,6 +62,22 @@ public final class RunLedger {
         return abandon(db);
     }
 
+    /** The run ledger says who took a dead run's table over, and when (the audit of a failover). */
+    private void recordTakeover(java.util.List<String> deadRuns, String runId) throws SQLException {
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "UPDATE connector_run SET status = 'ABANDONED', finished_at = COALESCE(finished_at, ?), error_message = ? "
+                        + "WHERE run_id = ? AND status IN ('RUNNING', 'ABANDONED')")) {
+            Instant now = Instant.now();
+            for (String dead : deadRuns) {
+                ps.setTimestamp(1, Timestamp.from(now));
+                ps.setString(2, "the process running it stopped (its table lease expired); taken over by run " + runId + " on node "
+                        + leases.owner() + " at " + now + ", which resumed from what was confirmed");
+                ps.setString(3, dead);
+                ps.executeUpdate();
+            }
+        }
+    }
+
     public static int abandon(DataSource db) throws SQLException {
         try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(
                 "UPDATE connector_run SET status = 'ABANDONED', finished_at = ?, error_message = "
@@ -156,6 +172,7 @@ public final class RunLedger {
                         LOG.warn("run={} entity={} took over the table from run {}, whose process stopped renewing its lease",
                                 sync.getRunId(), m.entitySet(), takenFrom);
                         abandon(db);
+                        recordTakeover(takenFrom, sync.getRunId());
                     }
                     break;
                 }

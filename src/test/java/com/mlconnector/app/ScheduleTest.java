@@ -49,4 +49,24 @@ class ScheduleTest {
                     .isNotEmpty();
         }
     }
+
+    /** schedule.misfire chooses the triggers' misfire instruction; a value it does not know stops start-up naming it. */
+    @Test
+    void scheduleMisfireSetsWhatAFiringALongRunOutlastedDoes() throws Exception {
+        Properties p = TestConnector.defaults();
+        for (String[] c : new String[][] {{"run-once", String.valueOf(org.quartz.CronTrigger.MISFIRE_INSTRUCTION_FIRE_ONCE_NOW)},
+                {"skip", String.valueOf(org.quartz.CronTrigger.MISFIRE_INSTRUCTION_DO_NOTHING)}}) {
+            p.setProperty("schedule.misfire", c[0]);
+            try (ConnectorRuntime rt = ConnectorRuntime.start(new RuntimeOptions(Path.of("."), p, true, null, null))) {
+                org.quartz.Scheduler scheduler = rt.camelContext().getComponent("quartz",
+                        org.apache.camel.component.quartz.QuartzComponent.class).getScheduler();
+                org.quartz.Trigger t = scheduler.getTrigger(org.quartz.TriggerKey.triggerKey("VendorsV2", "sync"));
+                assertThat(t.getMisfireInstruction()).as(c[0]).isEqualTo(Integer.parseInt(c[1]));
+                assertThat(scheduler.getJobDetail(t.getJobKey()).requestsRecovery()).isTrue();
+            }
+        }
+        p.setProperty("schedule.misfire", "burst");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ConnectorRuntime.start(new RuntimeOptions(Path.of("."), p, true, null, null)).close())
+                .isInstanceOf(com.mlconnector.config.ConfigException.class).hasMessageContaining("schedule.misfire");
+    }
 }

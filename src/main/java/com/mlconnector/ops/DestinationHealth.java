@@ -1,12 +1,10 @@
 package com.mlconnector.ops;
 
-import org.apache.camel.health.HealthCheckResultBuilder;
 
 import javax.sql.DataSource;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.util.Map;
 
 /**
  * A destination that keeps failing turns its check DOWN, with the reason: its last {@code threshold} audited actions
@@ -28,7 +26,12 @@ public final class DestinationHealth extends ReportingHealthCheck {
     }
 
     @Override
-    protected void doCall(HealthCheckResultBuilder builder, Map<String, Object> options) {
+    protected String unreadable() {
+        return "cannot read the audit trail: ";
+    }
+
+    @Override
+    protected Verdict verdict() throws Exception {
         try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(
                 "SELECT status, answer, target_table FROM batch_audit WHERE destination = ? ORDER BY finished_at DESC, started_at DESC")) {
             ps.setString(1, destination);
@@ -45,14 +48,10 @@ public final class DestinationHealth extends ReportingHealthCheck {
                     }
                 }
             }
-            builder.detail("destination", destination).detail("recentFailures", failed);
-            if (failed >= threshold) {
-                builder.message(destination + " failed its last " + failed + " deliveries; last: " + reason).down();
-            } else {
-                builder.up();
-            }
-        } catch (Exception e) {
-            builder.message("cannot read the audit trail: " + e.getMessage()).error(e).down();
+            return failed >= threshold
+                    ? Verdict.of(false, destination + " failed its last " + failed + " deliveries; last: " + reason,
+                    "destination", destination, "recentFailures", failed)
+                    : Verdict.of(true, null, "destination", destination, "recentFailures", failed);
         }
     }
 }

@@ -1,12 +1,10 @@
 package com.mlconnector.ops;
 
-import org.apache.camel.health.HealthCheckResultBuilder;
 
 import javax.sql.DataSource;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.util.Map;
 
 /**
  * F&O failing: DOWN when the last {@code threshold} runs that ended (any table, any node) all failed on a request to
@@ -26,7 +24,12 @@ public final class FnoHealth extends ReportingHealthCheck {
     }
 
     @Override
-    protected void doCall(HealthCheckResultBuilder builder, Map<String, Object> options) {
+    protected String unreadable() {
+        return "cannot read the run ledger: ";
+    }
+
+    @Override
+    protected Verdict verdict() throws Exception {
         try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(
                 "SELECT status, error_message, target_table FROM connector_run WHERE status <> 'RUNNING' "
                         + "ORDER BY finished_at DESC")) {
@@ -44,14 +47,9 @@ public final class FnoHealth extends ReportingHealthCheck {
                     }
                 }
             }
-            builder.detail("recentFailures", failed);
-            if (failed >= threshold) {
-                builder.message("F&O failed the last " + failed + " runs; last: " + reason).down();
-            } else {
-                builder.up();
-            }
-        } catch (Exception e) {
-            builder.message("cannot read the run ledger: " + e.getMessage()).down();
+            return failed >= threshold
+                    ? Verdict.of(false, "F&O failed the last " + failed + " runs; last: " + reason, "recentFailures", failed)
+                    : Verdict.of(true, null, "recentFailures", failed);
         }
     }
 }

@@ -14,6 +14,7 @@ import java.util.Map;
  */
 public final class StateDatabaseHealth extends AbstractHealthCheck {
     private final DataSource db;
+    private final Deadlined<Boolean> probe = new Deadlined<>(java.time.Duration.ofSeconds(2));
 
     public StateDatabaseHealth(DataSource db) {
         super("ml-connector", "state-database");
@@ -27,9 +28,13 @@ public final class StateDatabaseHealth extends AbstractHealthCheck {
 
     @Override
     protected void doCall(HealthCheckResultBuilder builder, Map<String, Object> options) {
-        try (Connection c = db.getConnection(); Statement st = c.createStatement()) {
-            st.setQueryTimeout(5);
-            st.execute("SELECT 1");
+        try {
+            probe.get(() -> {
+                try (Connection c = db.getConnection(); Statement st = c.createStatement()) {
+                    st.setQueryTimeout(5);
+                    return st.execute("SELECT 1");
+                }
+            });
             builder.up();
         } catch (Exception e) {
             builder.message("the state database does not answer: " + e.getMessage()).error(e).down();

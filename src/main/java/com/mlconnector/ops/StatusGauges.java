@@ -33,9 +33,9 @@ public final class StatusGauges implements AutoCloseable {
     private final Instant started = Instant.now();
     private final List<Meter> registered = new ArrayList<>();
     private MeterRegistry registry;
-    private Map<String, Reading> snapshot = Map.of();
-    private Map<String, Double> paused = Map.of();
-    private Instant takenAt = Instant.EPOCH;
+    private volatile Map<String, Reading> snapshot = Map.of();
+    private volatile Map<String, Double> paused = Map.of();
+    private volatile Instant takenAt = Instant.EPOCH;
 
     public StatusGauges(OperatedConnector rt) {
         this.rt = rt;
@@ -72,6 +72,8 @@ public final class StatusGauges implements AutoCloseable {
         }).description(description).tag("table", table).tag("destination", destination).strongReference(true).register(registry));
     }
 
+    private final Deadlined<Boolean> read = new Deadlined<>(Duration.ofSeconds(2));
+
     private synchronized Reading reading(String key) {
         refresh();
         return snapshot.get(key);
@@ -88,29 +90,39 @@ public final class StatusGauges implements AutoCloseable {
             return;
         }
         try {
-            Map<String, Reading> next = new HashMap<>();
-            Map<String, Double> pausedNext = new HashMap<>();
-            for (EntityMapping m : rt.mappings().all()) {
-                pausedNext.put(m.table(), rt.pauses().isPaused(m.table()) ? 1.0 : 0.0);
-            }
-            for (String d : rt.activeDestinations()) {
-                List<EntityMapping> taken = rt.mappings().all().stream().filter(m -> rt.takes(d, m)).toList();
-                for (StatusReport.Line l : StatusReport.of(rt.landing().dataSource(), taken, d)) {
-                    Instant last = l.lastSuccess();
-                    next.put(l.table() + "|" + d, new Reading(
-                            Duration.between(last == null ? started : last, now).toSeconds(),
-                            last == null ? 0 : last.getEpochSecond(), l.failuresSince(), l.deadLetters(), lastOk(l.table(), d)));
-                }
-            }
-            snapshot = next;
-            paused = pausedNext;
-            takenAt = now;
+            read.get(() -> {
+                readNow(now);
+                return Boolean.TRUE;
+            });
         } catch (Exception e) {
-            // the gauges show NaN rather than stale figures while the state database does not answer
+            // the gauges show NaN rather than stale figures while the state database does not answer; the next try is
+            // after FRESH_SECONDS, so one scrape of many gauges waits for it once, not once per gauge
             LOG.debug("status gauges could not be read: {}", e.getMessage());
             snapshot = Map.of();
             paused = Map.of();
+            takenAt = now;
         }
+    }
+
+    /** One read of every gauge's figures (on a thread of its own: see Deadlined). */
+    private void readNow(Instant now) throws Exception {
+        Map<String, Reading> next = new HashMap<>();
+        Map<String, Double> pausedNext = new HashMap<>();
+        for (EntityMapping m : rt.mappings().all()) {
+            pausedNext.put(m.table(), rt.pauses().isPaused(m.table()) ? 1.0 : 0.0);
+        }
+        for (String d : rt.activeDestinations()) {
+            List<EntityMapping> taken = rt.mappings().all().stream().filter(m -> rt.takes(d, m)).toList();
+            for (StatusReport.Line l : StatusReport.of(rt.landing().dataSource(), taken, d)) {
+                Instant last = l.lastSuccess();
+                next.put(l.table() + "|" + d, new Reading(
+                        Duration.between(last == null ? started : last, now).toSeconds(),
+                        last == null ? 0 : last.getEpochSecond(), l.failuresSince(), l.deadLetters(), lastOk(l.table(), d)));
+            }
+        }
+        snapshot = next;
+        paused = pausedNext;
+        takenAt = now;
     }
 
     private double lastOk(String table, String destination) throws Exception {

@@ -60,7 +60,8 @@ final class BuiltInDestinations {
     /** What the destinations are made with. */
     record Needs(CamelContext camel, Function<String, String> properties, ConnectorSettings settings, boolean sandboxed,
                  SSLContext ssl, EntraTokenProvider tokens, Mappings mappings, DeliveryState state, LandingDatabase landing,
-                 com.mlconnector.state.DeadLetters deadLetters, PacingClock clock, RetryPolicy retries) {
+                 com.mlconnector.state.DeadLetters deadLetters, PacingClock clock, RetryPolicy retries,
+                 com.mlconnector.sync.FollowUps followUps) {
     }
 
     BuiltInDestinations(Needs n) {
@@ -81,7 +82,7 @@ final class BuiltInDestinations {
             powerBiClient = new PowerBiClient(powerBiSettings, new RouteHttp(n.camel(), "direct:powerbi-http", "Power BI"));
         }
         powerBi = new PowerBiDestination(powerBiSettings, powerBiClient, new PushPacer(n.clock(), powerBiSettings), n.clock(),
-                n.state(), n.landing(), n.mappings(), n.deadLetters());
+                n.state(), n.landing(), n.mappings(), n.deadLetters(), n.followUps());
 
         databricksSettings = new DatabricksSettings(n.properties(), n.sandboxed());
         beans.put("databricksToken", databricksSettings.enabled ? new BearerToken("Databricks", "databricks.host",
@@ -89,7 +90,7 @@ final class BuiltInDestinations {
                 databricksSettings.clientSecret, n.ssl())) : refuseAll("Databricks", "databricks.enabled"));
         databricksClient = databricksSettings.enabled
                 ? new DatabricksClient(databricksSettings, new RouteHttp(n.camel(), "direct:databricks-http", "Databricks")) : null;
-        databricks = new DatabricksDestination(databricksSettings, databricksClient, n.state(), n.retries());
+        databricks = new DatabricksDestination(databricksSettings, databricksClient, n.state(), n.retries(), n.followUps());
 
         tableauSettings = new TableauSettings(n.properties(), n.sandboxed());
         for (Map.Entry<String, List<String>> ds : tableauSettings.enabled ? tableauSettings.datasources.entrySet()

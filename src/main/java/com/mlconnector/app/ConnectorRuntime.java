@@ -194,8 +194,9 @@ public final class ConnectorRuntime implements AutoCloseable, com.mlconnector.op
     public void syncNow(String entity, String trigger, boolean deferTableau, boolean full) {
         ProducerTemplate pt = main.getCamelContext().createProducerTemplate();
         try {
+            // deferred (a sync --once of several tables): the run's follow-ups are owed and asked once, after them all
             pt.requestBodyAndHeaders("direct:sync-entity", null, Map.of("entity", entity, "trigger", trigger,
-                    TableauDestination.DEFER, deferTableau, RunLedger.FULL_READ, full));
+                    TableauDestination.DEFER, deferTableau, com.mlconnector.sync.FollowUps.DEFER, deferTableau, RunLedger.FULL_READ, full));
         } finally {
             try {
                 pt.stop();
@@ -257,6 +258,8 @@ public final class ConnectorRuntime implements AutoCloseable, com.mlconnector.op
     @Override
     public com.mlconnector.state.TableLeases leases() { return wiring.leases; }
     public TableauDestination tableau() { return wiring.builtIn.tableau; }
+    /** The follow-ups owed after runs that landed rows (Databricks' Job, a Power BI model's refresh). */
+    public com.mlconnector.sync.FollowUps followUps() { return wiring.followUps; }
     public TableauWebhooks tableauWebhooks() { return wiring.builtIn.tableauWebhooks; }
     public BusinessEventReceiver businessEvents() { return wiring.businessEvents; }
     public EventStore eventStore() { return wiring.eventStore; }

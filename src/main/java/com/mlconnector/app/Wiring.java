@@ -67,6 +67,7 @@ final class Wiring {
     /** Every destination, declared once (switched on or not, which entities it takes). */
     DestinationRegistry destinations;
     com.mlconnector.state.TableLeases leases;
+    com.mlconnector.sync.FollowUps followUps;
     NodeHeartbeat heartbeat;
     EventSettings eventSettings;
     BusinessEventReceiver businessEvents;
@@ -126,8 +127,14 @@ final class Wiring {
         }
         RetryPolicy retryPolicy = new RetryPolicy(settings.retry, Clock.systemUTC(), sandbox != null ? sandbox.timeScale() : 1.0);
         PacingClock clock = sandbox != null ? sandbox.clock() : PacingClock.SYSTEM;
+        leases = new com.mlconnector.state.TableLeases(landing.dataSource(), com.mlconnector.state.Nodes.newIdentity(),
+                java.time.Duration.ofSeconds(settings.leaseSeconds));
+        // the follow-ups after the runs that landed rows (Databricks' Job, a Power BI model's refresh): the service asks
+        // them once per window from its timer route; a one-off process at the end of a run or of a sync --once
+        followUps = new com.mlconnector.sync.FollowUps(new com.mlconnector.state.FollowUpsOwed(landing.dataSource()), leases,
+                options.schedules());
         builtIn = new BuiltInDestinations(new BuiltInDestinations.Needs(ctx, effective, settings,
-                sandbox != null, ssl, tokens, mappings, state, landing, deadLetters, clock, retryPolicy));
+                sandbox != null, ssl, tokens, mappings, state, landing, deadLetters, clock, retryPolicy, followUps));
         // every destination, declared once: the landing database, the built-in ones, then those the destinations
         // property adds (each bound under its name for its route file)
         List<Destination> declared = new ArrayList<>();
@@ -139,8 +146,6 @@ final class Wiring {
         declared.addAll(added);
         destinations = new DestinationRegistry(declared);
         ChangeDetection changes = new ChangeDetection(state, settings, destinations.batchDestinations());
-        leases = new com.mlconnector.state.TableLeases(landing.dataSource(), com.mlconnector.state.Nodes.newIdentity(),
-                java.time.Duration.ofSeconds(settings.leaseSeconds));
         heartbeat = new NodeHeartbeat(landing.dataSource(), leases, options.schedules() ? "service" : "command");
         if (options.schedules() && QuartzCluster.wanted(props.apply("connector.cluster"), landing.dialect())) {
             QuartzCluster.configure(ctx, landing.dataSource(), leases.owner(), 7_500);
@@ -174,6 +179,7 @@ final class Wiring {
                     }
                 }));
         beans.put("runLedger", ledger);
+        beans.put("followUps", followUps);
         mappingGate = new com.mlconnector.sync.MappingGate(new com.mlconnector.fno.TenantMetadata(fno,
                 files.stream().map(EntityMapping::entitySet).toList()));
         beans.put("mappingCheck", mappingGate);

@@ -55,6 +55,11 @@ final class SyncCommand implements Callable<Integer> {
                     failed.add(name);
                 }
             }
+            // each destination's follow-up once for every table that landed rows: one Databricks Job run, one refresh
+            for (String problem : rt.followUps().askAll()) {
+                spec.commandLine().getErr().println("sync --once: follow-up " + problem);
+                failed.add(problem.substring(0, problem.indexOf(':')));
+            }
             if (defer && rt.tableau().settings().enabled) {
                 try {
                     for (String problem : rt.tableau().refreshOwed("sync-once-" + java.util.UUID.randomUUID())) {

@@ -97,9 +97,16 @@ public final class DatabricksClient {
     }
 
     /** Starts the job; the same idempotency token returns the run it started before. */
-    public long runNow(long jobId, String idempotencyToken) throws IOException, HttpOperationFailedException, InterruptedException {
+    public long runNow(long jobId, String idempotencyToken, java.util.Map<String, String> jobParameters)
+            throws IOException, HttpOperationFailedException, InterruptedException {
         awaitTurn();
-        String body = JSON.createObjectNode().put("job_id", jobId).put("idempotency_token", idempotencyToken).toString();
+        com.fasterxml.jackson.databind.node.ObjectNode req = JSON.createObjectNode().put("job_id", jobId)
+                .put("idempotency_token", idempotencyToken);
+        if (jobParameters != null && !jobParameters.isEmpty()) {
+            com.fasterxml.jackson.databind.node.ObjectNode params = req.putObject("job_parameters");
+            jobParameters.forEach(params::put);
+        }
+        String body = req.toString();
         return http.json("POST", settings.host + "/api/2.2/jobs/run-now", JSON_TYPE, utf8(body)).path("run_id").asLong();
     }
 

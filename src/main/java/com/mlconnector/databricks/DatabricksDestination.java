@@ -1,12 +1,15 @@
 package com.mlconnector.databricks;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.mlconnector.destination.AfterRuns;
 import com.mlconnector.mapping.EntityMapping;
 import com.mlconnector.mapping.TargetColumn;
 import com.mlconnector.state.DeliveryState;
+import com.mlconnector.state.FollowUpsOwed;
 import com.mlconnector.sync.Batch;
 import com.mlconnector.sync.DestinationRun;
 import com.mlconnector.sync.EntitySync;
+import com.mlconnector.sync.FollowUps;
 import com.mlconnector.sync.RetryPolicy;
 import com.mlconnector.sync.RunLedger;
 import org.apache.camel.Exchange;
@@ -17,6 +20,7 @@ import java.time.Instant;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -27,7 +31,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * rows, the configured Job is started with an idempotency token derived from the run, so a retried trigger returns
  * the same run.
  */
-public final class DatabricksDestination implements com.mlconnector.destination.Destination {
+public final class DatabricksDestination implements com.mlconnector.destination.Destination, AfterRuns {
     public static final String DESTINATION = "databricks";
     /** Jobs API run life-cycle states: still going, and ended. */
     private static final Set<String> GOING = Set.of("QUEUED", "PENDING", "RUNNING", "TERMINATING", "BLOCKED", "WAITING_FOR_RETRY");
@@ -43,12 +47,19 @@ public final class DatabricksDestination implements com.mlconnector.destination.
     /** Runs that already merged what earlier runs left staged (before their first write). */
     private final Set<String> caughtUp = ConcurrentHashMap.newKeySet();
 
-    public DatabricksDestination(DatabricksSettings settings, DatabricksClient client, DeliveryState state, RetryPolicy retries) {
+    private final FollowUps followUps;
+
+    public DatabricksDestination(DatabricksSettings settings, DatabricksClient client, DeliveryState state, RetryPolicy retries,
+                                 FollowUps followUps) {
         this.settings = settings;
         this.client = client;
         this.state = state;
         this.retries = retries;
         this.bulk = new DatabricksBulkLoad(settings, client, this);
+        this.followUps = followUps;
+        if (followUps != null && settings.enabled) {
+            followUps.register(this); // its Job: once after the runs that landed rows
+        }
     }
 
     /**
@@ -194,7 +205,8 @@ public final class DatabricksDestination implements com.mlconnector.destination.
 
     /**
      * At the end of a run: what is staged for the table is merged (this run's bulk load, and any folder an earlier run
-     * left); then, after a run that landed rows, the Job, started once per run whatever the retries.
+     * left); then, after a run that landed rows, the Job is owed (sync.FollowUps: started once for the runs that owe it,
+     * at the end of this run, of a sync --once, or of the service's window).
      */
     public void finish(Exchange exchange) throws Exception {
         EntitySync sync = exchange.getProperty(RunLedger.SYNC, EntitySync.class);
@@ -203,13 +215,34 @@ public final class DatabricksDestination implements com.mlconnector.destination.
             mergeStaged(sync);
         }
         DestinationRun d = sync.destination(DESTINATION);
-        if (settings.jobId == null || d.deliveredRows() == 0) {
+        if (settings.jobId == null || d.deliveredRows() == 0 || followUps == null) {
+            return;
+        }
+        followUps.owe(this, sync.getMapping().table(), sync.getRunId(),
+                exchange.getMessage().getHeader(FollowUps.DEFER, false, Boolean.class));
+    }
+
+    /** A follow-up follows the runs of this many seconds (the service's window). */
+    @Override
+    public int coalesceSeconds() {
+        return settings.coalesceSeconds;
+    }
+
+    /**
+     * The Job, once for the runs that owe it: its idempotency token is made of those runs (a retry of the same follow-up
+     * returns the same job run), and job_parameters name the tables and their runs so the job can model only those.
+     */
+    @Override
+    public void followUp(List<FollowUpsOwed.Owed> owed) throws Exception {
+        if (settings.jobId == null) {
             return;
         }
         Instant started = Instant.now();
-        String token = "ml-connector-" + sync.getRunId();
-        long runId = client.runNow(settings.jobId, token);
-        String outcome = "job " + settings.jobId + " run " + runId + " started (idempotency token " + token + ")";
+        String tables = owed.stream().map(FollowUpsOwed.Owed::table).collect(java.util.stream.Collectors.joining(","));
+        String runs = owed.stream().map(o -> o.table() + "=" + o.runId()).collect(java.util.stream.Collectors.joining(","));
+        String token = "ml-connector-" + java.util.UUID.nameUUIDFromBytes(runs.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        long runId = client.runNow(settings.jobId, token, settings.jobParameters ? Map.of("tables", tables, "run_ids", runs) : null);
+        String outcome = "job " + settings.jobId + " run " + runId + " started for " + tables + " (idempotency token " + token + ")";
         if (settings.followJob) {
             JsonNode run;
             long wait = 1000;
@@ -225,14 +258,12 @@ public final class DatabricksDestination implements com.mlconnector.destination.
                 }
                 if (!GOING.contains(lifeCycle)) {
                     // a state this connector does not know: say so rather than poll it for ever
-                    state.note(sync.getRunId(), sync.getMapping().table(), DESTINATION, "JOB", 0, "FAILED",
-                            outcome + ", in a state the connector does not know: " + lifeCycle, started);
+                    noteJob(owed, "FAILED", outcome + ", in a state the connector does not know: " + lifeCycle, started);
                     throw new IllegalStateException("Databricks " + outcome + " is in life_cycle_state '" + lifeCycle
                             + "', which the connector does not know; stopped following it");
                 }
                 if (Instant.now().isAfter(deadline)) {
-                    state.note(sync.getRunId(), sync.getMapping().table(), DESTINATION, "JOB", 0, "FAILED",
-                            outcome + ", still " + lifeCycle + " after " + settings.jobTimeoutSeconds + " s", started);
+                    noteJob(owed, "FAILED", outcome + ", still " + lifeCycle + " after " + settings.jobTimeoutSeconds + " s", started);
                     throw new IllegalStateException("Databricks " + outcome + " did not end within " + settings.jobTimeoutSeconds
                             + " s (databricks.job-timeout-seconds); it is left running");
                 }
@@ -240,11 +271,18 @@ public final class DatabricksDestination implements com.mlconnector.destination.
             String result = run.path("state").path("result_state").asText("UNKNOWN");
             outcome += ", ended " + result;
             if (!"SUCCESS".equals(result)) {
-                state.note(sync.getRunId(), sync.getMapping().table(), DESTINATION, "JOB", 0, "FAILED", outcome, started);
+                noteJob(owed, "FAILED", outcome, started);
                 throw new IllegalStateException("Databricks " + outcome);
             }
         }
-        state.note(sync.getRunId(), sync.getMapping().table(), DESTINATION, "JOB", 0, "CONFIRMED", outcome, started);
-        LOG.info("run={} entity={} destination=databricks {}", sync.getRunId(), sync.getEntity(), outcome);
+        noteJob(owed, "CONFIRMED", outcome, started);
+        LOG.info("destination=databricks {} (runs {})", outcome, runs);
+    }
+
+    /** The audit trail: the job run, under each run that owed it. */
+    private void noteJob(List<FollowUpsOwed.Owed> owed, String status, String outcome, Instant started) throws java.sql.SQLException {
+        for (FollowUpsOwed.Owed o : owed) {
+            state.note(o.runId(), o.table(), DESTINATION, "JOB", 0, status, outcome, started);
+        }
     }
 }

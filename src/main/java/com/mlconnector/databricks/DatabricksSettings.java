@@ -24,6 +24,10 @@ public final class DatabricksSettings {
     public final boolean followJob;
     /** How long a followed Job run may take before the sync stops waiting for it. */
     public final int jobTimeoutSeconds;
+    /** The service starts the Job once per window of this many seconds, for every table that landed rows in it. */
+    public final int coalesceSeconds;
+    /** The Job is started with job_parameters tables and run_ids (false: without parameters). */
+    public final boolean jobParameters;
     /** null: every mapped table. */
     public final List<String> tables;
     public final boolean softDelete;
@@ -57,6 +61,8 @@ public final class DatabricksSettings {
         }
         this.followJob = bool(p, "databricks.follow-job", false);
         this.jobTimeoutSeconds = integer(p, "databricks.job-timeout-seconds", 3600, 1, 7 * 86_400);
+        this.coalesceSeconds = integer(p, "databricks.coalesce-seconds", 300, 0, 86_400);
+        this.jobParameters = bool(p, "databricks.job-parameters", true);
         String t = trim(p.apply("databricks.tables"));
         this.tables = t == null ? null : Arrays.stream(t.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
         String deletes = or(p, "databricks.deletes", "delete");

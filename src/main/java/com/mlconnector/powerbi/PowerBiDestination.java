@@ -40,7 +40,7 @@ import java.util.stream.Collectors;
  * <li>every POST waits for the {@link PushPacer}; Power BI's 429s are honoured by the shared retry policy.</li>
  * </ul>
  */
-public final class PowerBiDestination implements com.mlconnector.destination.Destination {
+public final class PowerBiDestination implements com.mlconnector.destination.Destination, com.mlconnector.destination.AfterRuns {
     public static final String DESTINATION = "powerbi";
     private static final Logger LOG = LoggerFactory.getLogger(PowerBiDestination.class);
 
@@ -55,9 +55,12 @@ public final class PowerBiDestination implements com.mlconnector.destination.Des
     private final Map<String, Long> tableRows = new ConcurrentHashMap<>();
     private volatile String datasetId;
 
+    private final com.mlconnector.sync.FollowUps followUps;
+
     public PowerBiDestination(PowerBiSettings settings, PowerBiClient client, PushPacer pacer, PacingClock clock,
                               DeliveryState state, LandingDatabase landing, Mappings mappings,
-                              com.mlconnector.state.DeadLetters deadLetters) {
+                              com.mlconnector.state.DeadLetters deadLetters, com.mlconnector.sync.FollowUps followUps) {
+        this.followUps = followUps;
         this.settings = settings;
         this.client = client;
         this.pacer = pacer;
@@ -66,6 +69,9 @@ public final class PowerBiDestination implements com.mlconnector.destination.Des
         this.landing = landing;
         this.mappings = mappings;
         this.deadLetters = deadLetters;
+        if (followUps != null && settings.enabled && settings.refreshDatasetId != null) {
+            followUps.register(this); // the model's refresh: once after the runs that landed rows
+        }
     }
 
     public PowerBiClient client() {
@@ -170,8 +176,23 @@ public final class PowerBiDestination implements com.mlconnector.destination.Des
         if (d.needsReplace() || state.inDoubt(m.table(), DESTINATION)) {
             replace(sync.getRunId(), m, d);
         }
-        if (settings.refreshDatasetId != null && d.deliveredRows() > 0) {
-            refresh(sync.getRunId(), m.table());
+        if (settings.refreshDatasetId != null && d.deliveredRows() > 0 && followUps != null) {
+            // the model is refreshed once for the runs that owe it (sync.FollowUps), not once per table
+            followUps.owe(this, m.table(), sync.getRunId(), exchange.getMessage().getHeader(com.mlconnector.sync.FollowUps.DEFER,
+                    false, Boolean.class));
+        }
+    }
+
+    @Override
+    public int coalesceSeconds() {
+        return settings.refreshCoalesceSeconds;
+    }
+
+    /** One refresh of powerbi.refresh-dataset-id for every table whose runs owe it, recorded under each run. */
+    @Override
+    public void followUp(List<com.mlconnector.state.FollowUpsOwed.Owed> owed) throws Exception {
+        if (settings.refreshDatasetId != null) {
+            refresh(owed);
         }
     }
 
@@ -304,33 +325,40 @@ public final class PowerBiDestination implements com.mlconnector.destination.Des
         return truncated;
     }
 
-    private void refresh(String runId, String table) throws Exception {
+    private void refresh(List<com.mlconnector.state.FollowUpsOwed.Owed> owed) throws Exception {
         Instant started = Instant.now();
         client.startRefresh(settings.refreshDatasetId);
         Instant deadline = clock.now().plusSeconds(settings.refreshTimeoutSeconds);
         Duration wait = Duration.ofSeconds(2);
+        String tables = owed.stream().map(com.mlconnector.state.FollowUpsOwed.Owed::table).collect(Collectors.joining(", "));
         while (true) {
             JsonNode r = client.latestRefresh(settings.refreshDatasetId);
             String status = r.path("status").asText("Unknown");
             if (!status.equals("Unknown") && !status.equals("NotStarted")) {
                 boolean ok = status.equals("Completed");
-                state.note(runId, table, DESTINATION, "REFRESH", 0, ok ? "CONFIRMED" : "FAILED",
-                        "model " + settings.refreshDatasetId + " refresh " + status
-                                + (r.hasNonNull("serviceExceptionJson") ? ": " + r.path("serviceExceptionJson").asText() : ""), started);
+                noteRefresh(owed, ok ? "CONFIRMED" : "FAILED", "model " + settings.refreshDatasetId + " refresh for " + tables + " "
+                        + status + (r.hasNonNull("serviceExceptionJson") ? ": " + r.path("serviceExceptionJson").asText() : ""), started);
                 if (!ok) {
                     throw new IllegalStateException("Power BI refresh of model " + settings.refreshDatasetId + " ended " + status);
                 }
-                LOG.info("run={} Power BI model {} refreshed", runId, settings.refreshDatasetId);
+                LOG.info("Power BI model {} refreshed once for {}", settings.refreshDatasetId, tables);
                 return;
             }
             if (clock.now().isAfter(deadline)) {
-                state.note(runId, table, DESTINATION, "REFRESH", 0, "FAILED", "timed out after "
-                        + settings.refreshTimeoutSeconds + " s", started);
+                noteRefresh(owed, "FAILED", "timed out after " + settings.refreshTimeoutSeconds + " s", started);
                 throw new IllegalStateException("Power BI refresh of model " + settings.refreshDatasetId + " did not finish within "
                         + settings.refreshTimeoutSeconds + " s (powerbi.refresh-timeout-seconds)");
             }
             clock.sleep(wait);
             wait = wait.multipliedBy(2).compareTo(Duration.ofSeconds(30)) > 0 ? Duration.ofSeconds(30) : wait.multipliedBy(2);
+        }
+    }
+
+    /** The audit trail: the refresh, under each run that owed it. */
+    private void noteRefresh(List<com.mlconnector.state.FollowUpsOwed.Owed> owed, String status, String answer, Instant started)
+            throws java.sql.SQLException {
+        for (com.mlconnector.state.FollowUpsOwed.Owed o : owed) {
+            state.note(o.runId(), o.table(), DESTINATION, "REFRESH", 0, status, answer, started);
         }
     }
 

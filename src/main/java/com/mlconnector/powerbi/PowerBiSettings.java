@@ -45,6 +45,8 @@ public final class PowerBiSettings {
     public final int postsPerHourLargeTable;
     public final String refreshDatasetId;
     public final int refreshTimeoutSeconds;
+    /** The service refreshes the model once per window of this many seconds, after the runs that landed rows in it. */
+    public final int refreshCoalesceSeconds;
 
     public PowerBiSettings(Function<String, String> p, boolean sandbox, String d365Tenant, String d365Client, String d365Secret) {
         String workspace = trim(p.apply("powerbi.workspace-id"));
@@ -84,6 +86,7 @@ public final class PowerBiSettings {
         this.postsPerHourLargeTable = integer(p, "powerbi.posts-per-hour-large-table", 120, 1, 120);
         this.refreshDatasetId = trim(p.apply("powerbi.refresh-dataset-id"));
         this.refreshTimeoutSeconds = integer(p, "powerbi.refresh-timeout-seconds", 1800, 1, 86_400);
+        this.refreshCoalesceSeconds = integer(p, "powerbi.refresh-coalesce-seconds", 300, 0, 86_400);
     }
 
     public boolean takes(String table) {

@@ -161,6 +161,15 @@ public final class DatabricksEmulator extends EmulatorServer {
         return runs.size();
     }
 
+    /** The job_parameters each run was started with, oldest first (an empty map where none were given). */
+    public List<Map<String, String>> jobRunParameters() {
+        return runs.keySet().stream().sorted().map(id -> {
+            Map<String, String> p = new java.util.LinkedHashMap<>();
+            runs.get(id).path("job_parameters").fields().forEachRemaining(e -> p.put(e.getKey(), e.getValue().asText()));
+            return p;
+        }).toList();
+    }
+
     /** Reads the warehouse directly (tests compare what landed): H2 SQL on the sandbox's H2 warehouse. */
     public List<Map<String, Object>> query(String sql) throws SQLException {
         if (!(engine instanceof H2Warehouse h2)) {
@@ -347,11 +356,33 @@ public final class DatabricksEmulator extends EmulatorServer {
             send(ex, 400, "application/json", error("INVALID_PARAMETER_VALUE", "idempotency_token is longer than 64 characters"));
             return;
         }
+        JsonNode params = req.path("job_parameters");
+        if (!params.isMissingNode() && !params.isNull()) {
+            // Jobs API: job_parameters is a map of strings, and a run's parameters serialise to at most 10,000 bytes
+            if (!params.isObject()) {
+                send(ex, 400, "application/json", error("INVALID_PARAMETER_VALUE", "job_parameters must be an object of strings"));
+                return;
+            }
+            for (java.util.Iterator<Map.Entry<String, JsonNode>> it = params.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
+                if (!e.getValue().isTextual()) {
+                    send(ex, 400, "application/json", error("INVALID_PARAMETER_VALUE", "job_parameters." + e.getKey() + " must be a string"));
+                    return;
+                }
+            }
+            if (JSON.writeValueAsBytes(params).length > 10_000) {
+                send(ex, 400, "application/json", error("INVALID_PARAMETER_VALUE", "job_parameters exceed 10000 bytes"));
+                return;
+            }
+        }
         long jobId = req.path("job_id").asLong();
         Long existing = token == null ? null : runsByToken.get(jobId + "/" + token);
         long runId = existing != null ? existing : runIds.incrementAndGet();
         if (existing == null) {
             ObjectNode run = JSON.createObjectNode().put("run_id", runId).put("job_id", jobId).put("polls", 0);
+            if (params.isObject()) {
+                run.set("job_parameters", params);
+            }
             run.putObject("state").put("life_cycle_state", "PENDING");
             runs.put(runId, run);
             if (token != null) {

@@ -86,6 +86,12 @@ public final class PowerBiEmulator extends EmulatorServer {
         public String id() { return id; }
         public String name() { return name; }
         public Table table(String name) { return tables.get(name); }
+        /** Refreshes asked of this model so far. */
+        public int refreshesAsked() {
+            synchronized (refreshes) {
+                return refreshes.size();
+            }
+        }
     }
 
     private final SandboxTokens tokens;

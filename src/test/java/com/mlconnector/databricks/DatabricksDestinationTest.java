@@ -317,12 +317,23 @@ class DatabricksDestinationTest {
     @Test
     void aRetriedJobTriggerReturnsTheSameRun() throws Exception {
         try (ConnectorRuntime rt = TestConnector.start(databricks())) {
-            long first = rt.databricksClient().runNow(7001, "ml-connector-run-1");
-            long again = rt.databricksClient().runNow(7001, "ml-connector-run-1");
-            long other = rt.databricksClient().runNow(7001, "ml-connector-run-2");
+            long first = rt.databricksClient().runNow(7001, "ml-connector-run-1", null);
+            long again = rt.databricksClient().runNow(7001, "ml-connector-run-1", null);
+            long other = rt.databricksClient().runNow(7001, "ml-connector-run-2", null);
             assertThat(again).isEqualTo(first);
             assertThat(other).isNotEqualTo(first);
             assertThat(rt.sandbox().databricks().jobRuns()).isEqualTo(2);
+        }
+    }
+
+    /** job_parameters as the Jobs API takes them: strings only, at most 10,000 bytes; refused otherwise. */
+    @Test
+    void jobParametersAreStringsWithinTheJobsApisLimit() throws Exception {
+        try (ConnectorRuntime rt = TestConnector.start(databricks())) {
+            rt.databricksClient().runNow(7001, "ml-connector-params", Map.of("tables", "Vendors", "run_ids", "Vendors=r1"));
+            assertThat(rt.sandbox().databricks().jobRunParameters()).containsExactly(Map.of("tables", "Vendors", "run_ids", "Vendors=r1"));
+            assertThatThrownBy(() -> rt.databricksClient().runNow(7001, "ml-connector-big", Map.of("tables", "x".repeat(10_001))))
+                    .hasMessageContaining("400");
         }
     }
 }

@@ -149,6 +149,11 @@ class SyncRoutesTest extends CamelTestSupport {
         public void replayLagging(Exchange e) { calls.add("catchUp.replayLagging"); }
     }
 
+    /** The service's follow-up timer (its first tick comes after these tests). */
+    public final class FollowUpsStub {
+        public void askDue() { calls.add("followUps.askDue"); }
+    }
+
     public final class Gate {
         public void verify(Exchange e) { calls.add("mappingCheck.verify"); }
     }
@@ -178,6 +183,7 @@ class SyncRoutesTest extends CamelTestSupport {
         r.bind("delivery", new Recorder());
         r.bind("retryPolicy", new Retries());
         r.bind("catchUp", new CatchUpStub());
+        r.bind("followUps", new FollowUpsStub());
         r.bind("pauses", new Destination("pauses", true, null));
         // the registry's answers, from the stand-ins' takes: batches to landing, powerbi, databricks; follow-ups by
         // powerbi, databricks, tableau

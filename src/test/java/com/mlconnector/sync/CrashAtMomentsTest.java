@@ -4,6 +4,7 @@ import com.mlconnector.cli.ConnectorCommand;
 import com.mlconnector.mapping.EntityMapping;
 import com.mlconnector.mapping.MappingLoader;
 import com.mlconnector.sandbox.Sandbox;
+import com.mlconnector.support.AgainstSandbox;
 import com.mlconnector.support.ExpectedRows;
 import com.mlconnector.support.PostgresSchema;
 import org.junit.jupiter.api.Test;
@@ -106,29 +107,10 @@ class CrashAtMomentsTest {
 
     /** {@code ml-connector sync --once} against the emulators of this JVM, as a deployment would run it. */
     private Process connector(Sandbox sandbox, String landingUrl, Path log) throws Exception {
-        Map<String, String> props = new LinkedHashMap<>();
-        props.put("d365.url", sandbox.fnoUrl());
-        props.put("entra.authority-host", sandbox.authorityHost());
-        props.put("d365.tenant-id", Sandbox.TENANT);
-        props.put("d365.client-id", Sandbox.CLIENT_ID);
-        props.put("d365.client-secret", Sandbox.CLIENT_SECRET);
-        props.put("landing.jdbc-url", landingUrl);
-        props.put("powerbi.api-url", sandbox.powerBi().apiUrl());
-        props.put("powerbi.workspace-id", Sandbox.WORKSPACE);
+        Map<String, String> props = AgainstSandbox.settings(sandbox, landingUrl);
         props.put("powerbi.tables", String.join(",", TABLES));
-        props.put("databricks.host", sandbox.databricks().baseUrl());
-        props.put("databricks.client-id", Sandbox.DATABRICKS_CLIENT);
-        props.put("databricks.client-secret", Sandbox.CLIENT_SECRET);
-        props.put("databricks.warehouse-id", Sandbox.DATABRICKS_WAREHOUSE);
-        props.put("databricks.catalog", "main");
-        props.put("databricks.schema", "finance");
-        props.put("databricks.job-id", String.valueOf(Sandbox.DATABRICKS_JOB));
         props.put("sync.batch-size", "500");
         props.put("sync.lease-seconds", "5"); // the killed process's lease expires soon, so the next one takes it over
-        props.put("retry.initial-backoff-ms", "50");
-        props.put("retry.max-backoff-ms", "200");
-        props.put("camel.server.port", "0");
-        props.put("camel.management.enabled", "false");
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m"));
         for (String prop : List.of("javax.net.ssl.trustStore", "javax.net.ssl.trustStorePassword", "javax.net.ssl.trustStoreType")) {
             if (System.getProperty(prop) != null) {

@@ -49,6 +49,7 @@ final class StatusCommand implements Callable<Integer> {
             }
             out.print(StatusReport.render(lines));
             out.print(StatusReport.reconciles(db));
+            out.print(StatusReport.followUpsOwed(db));
             TableauSettings tableau = state.tableau();
             List<TableauStatus.Line> extracts = tableau.enabled ? TableauStatus.of(db, tableau) : List.of();
             out.print(TableauStatus.render(extracts));

@@ -146,6 +146,33 @@ public final class StatusReport {
         return sb.toString();
     }
 
+    /**
+     * The follow-ups owed (table follow_up_owed): a Databricks Job or a model refresh that runs which landed rows still
+     * wait for, with how long; in the service they are asked once per window, so a short wait is normal, a long one
+     * (or one after a failed sync --once) means the last one failed and it is asked again ("" when none is owed).
+     */
+    public static String followUpsOwed(DataSource db) throws SQLException {
+        StringBuilder sb = new StringBuilder();
+        Instant now = Instant.now();
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "SELECT destination, target_table, run_id, landed_at FROM follow_up_owed ORDER BY destination, target_table");
+             ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                if (sb.length() == 0) {
+                    sb.append("Follow-ups owed (asked once for the runs that landed rows; a failed one is asked again):\n");
+                }
+                sb.append(String.format("  %-11s %-15s run %s, waiting %s%n", rs.getString(1), rs.getString(2), rs.getString(3),
+                        lag(Duration.between(rs.getTimestamp(4).toInstant(), now))));
+            }
+        } catch (SQLException e) {
+            if ("42S02".equals(e.getSQLState()) || "42P01".equals(e.getSQLState())) {
+                return ""; // a state database a version before V12 made (status migrates nothing): nothing can be owed there
+            }
+            throw e;
+        }
+        return sb.toString();
+    }
+
     private static String lag(Duration d) {
         long s = d.toSeconds();
         return s < 120 ? s + "s" : s < 7200 ? (s / 60) + "m" : (s / 3600) + "h";

@@ -155,6 +155,8 @@ class FollowUpsTest {
             rt.sandbox().databricks().scriptJobStates("INTERNAL_ERROR");
             org.assertj.core.api.Assertions.assertThatThrownBy(() -> rt.syncNow("Vendors", "test"));
             assertThat(rt.followUps().owed("databricks")).extracting(o -> o.table()).containsExactly("Vendors");
+            assertThat(com.mlconnector.ops.StatusReport.followUpsOwed(rt.landing().dataSource()))
+                    .contains("Follow-ups owed").containsPattern("databricks +Vendors +run ");
             rt.sandbox().databricks().scriptJobStates();
             rt.syncNow("GLAccounts", "test");
             assertThat(rt.sandbox().databricks().jobRuns()).isEqualTo(2);

@@ -92,6 +92,23 @@ public final class EntityMapping {
         return this;
     }
 
+    /**
+     * A many-to-one join a semantic model declares: this table's {@code column} to {@code toTable}.{@code toColumn}
+     * (the one side, whose values are unique there).
+     */
+    public record Relationship(String column, String toTable, String toColumn) {
+    }
+
+    private List<Relationship> relationships = List.of();
+
+    /** The joins from this table the mapping declares (for the Power BI model's relationships). */
+    public List<Relationship> relationships() { return relationships; }
+
+    EntityMapping relatedBy(List<Relationship> joins) {
+        this.relationships = List.copyOf(joins);
+        return this;
+    }
+
     EntityMapping from(String fileName, boolean isAlternative) {
         this.file = fileName;
         this.alternative = isAlternative;

@@ -169,7 +169,36 @@ public final class MappingLoader {
         ChangePolicy change = change(root.path("change"), where, columns);
         boolean alternative = root.path("alternative").asBoolean(false);
         return new EntityMapping(entity, table, keys, columns, companyScoped, schedule, change).from(where, alternative)
-                .reconcileOn(reconcile(root, where, change));
+                .reconcileOn(reconcile(root, where, change)).relatedBy(relationships(root, where, columns));
+    }
+
+    /**
+     * {@code relationships: [{ column: MainAccountRecId, to: GLAccounts.MainAccountRecId }]}: many-to-one joins from a
+     * column of this table (the other table and column are checked where the model is built, against its mappings).
+     */
+    private static List<EntityMapping.Relationship> relationships(JsonNode root, String where, List<TargetColumn> columns) {
+        JsonNode list = root.path("relationships");
+        if (list.isMissingNode() || list.isNull()) {
+            return List.of();
+        }
+        if (!list.isArray()) {
+            throw new MappingException(where + ": 'relationships' is a list of { column: <column>, to: <Table>.<Column> }");
+        }
+        List<EntityMapping.Relationship> out = new ArrayList<>();
+        for (int i = 0; i < list.size(); i++) {
+            String at = where + " relationships[" + i + "]";
+            String column = list.get(i).path("column").asText("").trim();
+            String to = list.get(i).path("to").asText("").trim();
+            if (columns.stream().noneMatch(c -> c.name().equals(column))) {
+                throw new MappingException(at + ": column '" + column + "' is not a column of this mapping");
+            }
+            int dot = to.indexOf('.');
+            if (dot <= 0 || dot == to.length() - 1) {
+                throw new MappingException(at + ": 'to' must be <Table>.<Column>, got '" + to + "'");
+            }
+            out.add(new EntityMapping.Relationship(column, to.substring(0, dot), to.substring(dot + 1)));
+        }
+        return out;
     }
 
     /** Nightly (02:30) where the change strategy misses something; "none" switches it off. */

@@ -78,5 +78,11 @@ class MappingLoaderTest {
         assertThatThrownBy(() -> MappingLoader.load(badName)).hasMessageContaining("c.yaml.table").hasMessageContaining("not a plain name");
         Path twice = write("d.yaml", "entity: X\ntable: T\nkey: [K]\ncolumns:\n  - { source: K, type: string }\n  - { name: k, source: J, type: long }\n");
         assertThatThrownBy(() -> MappingLoader.load(twice)).hasMessageContaining("column 'k' appears twice");
+        Path badJoin = write("e.yaml", "entity: X\ntable: T\nkey: [K]\ncolumns:\n  - { source: K, type: string }\n"
+                + "relationships:\n  - { column: Nope, to: U.K }\n");
+        assertThatThrownBy(() -> MappingLoader.load(badJoin)).hasMessageContaining("e.yaml relationships[0]: column 'Nope' is not a column");
+        Path badTo = write("f.yaml", "entity: X\ntable: T\nkey: [K]\ncolumns:\n  - { source: K, type: string }\n"
+                + "relationships:\n  - { column: K, to: U }\n");
+        assertThatThrownBy(() -> MappingLoader.load(badTo)).hasMessageContaining("'to' must be <Table>.<Column>");
     }
 }

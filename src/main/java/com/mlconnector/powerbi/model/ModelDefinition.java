@@ -43,7 +43,42 @@ public final class ModelDefinition {
         for (EntityMapping m : tables) {
             parts.put("definition/tables/" + m.table() + ".tmdl", table(m, source));
         }
+        String relationships = relationships(tables);
+        if (!relationships.isEmpty()) {
+            parts.put("definition/relationships.tmdl", relationships);
+        }
         return parts;
+    }
+
+    /**
+     * The many-to-one joins the mappings declare between tables of the model (a join to a table left out of the model
+     * is left out too); one whose column the other table does not have stops, naming the mapping.
+     */
+    static String relationships(List<EntityMapping> tables) {
+        Map<String, EntityMapping> byTable = new LinkedHashMap<>();
+        tables.forEach(m -> byTable.put(m.table(), m));
+        Tmdl t = new Tmdl();
+        for (EntityMapping m : tables) {
+            for (EntityMapping.Relationship r : m.relationships()) {
+                EntityMapping to = byTable.get(r.toTable());
+                if (to == null) {
+                    continue;
+                }
+                if (to.columns().stream().noneMatch(c -> c.name().equals(r.toColumn()))) {
+                    throw new com.mlconnector.config.ConfigException(m.origin() + ": relationship " + r.column() + " -> " + r.toTable()
+                            + "." + r.toColumn() + ": " + r.toTable() + " has no column " + r.toColumn());
+                }
+                String name = UUID.nameUUIDFromBytes(("ml-connector/" + m.table() + "." + r.column() + "->" + r.toTable() + "."
+                        + r.toColumn()).getBytes(StandardCharsets.UTF_8)).toString();
+                t.object(0, "relationship", name)
+                        .property(1, "fromColumn", Tmdl.column(m.table(), r.column()))
+                        .property(1, "toColumn", Tmdl.column(r.toTable(), r.toColumn()))
+                        .blank()
+                        .object(1, "annotation", OWNER, "managed")
+                        .blank();
+            }
+        }
+        return t.text();
     }
 
     /** One table: its columns typed from the mapping and a partition importing its landing table. */

@@ -50,6 +50,20 @@ class ModelDefinitionTest {
     }
 
     @Test
+    void theJoinsTheMappingsDeclareBecomeTheModelsRelationships() {
+        List<EntityMapping> mappings = MappingLoader.loadFolder(Path.of("mappings"));
+        TmdlModel model = TmdlModel.read(ModelDefinition.parts(mappings, LandingSource.of("jdbc:postgresql://h/db", null, null)));
+        assertThat(model.relationships()).extracting(TmdlModel.Relationship::fromColumn, TmdlModel.Relationship::toColumn)
+                .containsExactlyInAnyOrder(
+                        org.assertj.core.groups.Tuple.tuple("GLEntries.MainAccountRecId", "GLAccounts.MainAccountRecId"),
+                        org.assertj.core.groups.Tuple.tuple("GLEntries.JournalEntryRecId", "GLJournalEntries.JournalEntryRecId"));
+        // a model of some tables only: a join to a table left out is left out
+        List<EntityMapping> some = mappings.stream().filter(m -> List.of("GLEntries", "GLAccounts").contains(m.table())).toList();
+        assertThat(TmdlModel.read(ModelDefinition.parts(some, LandingSource.of("jdbc:postgresql://h/db", null, null))).relationships())
+                .extracting(TmdlModel.Relationship::toColumn).containsExactly("GLAccounts.MainAccountRecId");
+    }
+
+    @Test
     void powerBiMayReachTheDatabaseUnderAnotherName() {
         LandingSource s = LandingSource.of("jdbc:postgresql://10.0.0.5/finance", "pg.contoso.com", "Finance \"prod\"");
         assertThat(s.mExpression("Vendors")).contains("PostgreSQL.Database(\"pg.contoso.com\", \"Finance \"\"prod\"\"\")")

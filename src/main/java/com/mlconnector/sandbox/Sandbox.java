@@ -48,6 +48,7 @@ public final class Sandbox implements AutoCloseable {
     private final EntraEmulator entra;
     private final FnoEmulator fno;
     private final PowerBiEmulator powerBi;
+    private final FabricEmulator fabric;
     private final DatabricksEmulator databricks;
     private final TableauEmulator tableau;
     private final BusinessEventPublisher businessEvents = new BusinessEventPublisher();
@@ -56,7 +57,7 @@ public final class Sandbox implements AutoCloseable {
     private final PacingClock clock;
     private final double timeScale;
 
-    private Sandbox(SandboxTokens tokens, EntraEmulator entra, FnoEmulator fno, PowerBiEmulator powerBi,
+    private Sandbox(SandboxTokens tokens, EntraEmulator entra, FnoEmulator fno, PowerBiEmulator powerBi, FabricEmulator fabric,
                     DatabricksEmulator databricks, TableauEmulator tableau, FnoCatalog catalog, Map<String, FnoDataSet> data,
                     PacingClock clock, double timeScale) {
         this.catalog = catalog;
@@ -64,6 +65,7 @@ public final class Sandbox implements AutoCloseable {
         this.entra = entra;
         this.fno = fno;
         this.powerBi = powerBi;
+        this.fabric = fabric;
         this.databricks = databricks;
         this.tableau = tableau;
         this.data = data;
@@ -107,6 +109,9 @@ public final class Sandbox implements AutoCloseable {
                 Long.parseLong(or(setting, "sandbox.powerbi.max-rows", String.valueOf(pb.maxRowsNoRetention())))),
                 Boolean.parseBoolean(or(setting, "sandbox.powerbi.keep-rows", "true")));
         entra.registerAudience(PowerBiEmulator.AUDIENCE);
+        // the Fabric items API (semantic models in TMDL): another host and another token audience than Power BI's
+        FabricEmulator fabric = new FabricEmulator(Integer.parseInt(or(setting, "sandbox.fabric.port", "0")), tokens, WORKSPACE, powerBi);
+        entra.registerAudience(FabricEmulator.AUDIENCE);
         DatabricksEmulator databricks = new DatabricksEmulator(Integer.parseInt(or(setting, "sandbox.databricks.port", "0")),
                 tokens, DATABRICKS_CLIENT, CLIENT_SECRET, DATABRICKS_WAREHOUSE, "main", "finance",
                 warehouse(or(setting, "sandbox.databricks.engine", H2Warehouse.class.getName()), "main", "finance"));
@@ -115,10 +120,11 @@ public final class Sandbox implements AutoCloseable {
                 Duration.ofMinutes(Long.parseLong(or(setting, "sandbox.tableau.session-idle-minutes", "240"))),
                 Duration.ofMillis((long) (Double.parseDouble(or(setting, "sandbox.tableau.job-seconds", "2")) * 1000)));
         tableau.addDatasource(TABLEAU_DATASOURCE, "Finance landing (sandbox)");
-        LOG.info("Sandbox started: Entra ID at {}, F&O at {} ({} legal entities, {} entities), Power BI at {}, Databricks at {}, "
-                        + "Tableau at {}{}", entra.baseUrl(), fno.baseUrl(), COMPANIES.size(), data.size(), powerBi.apiUrl(),
+        LOG.info("Sandbox started: Entra ID at {}, F&O at {} ({} legal entities, {} entities), Power BI at {} (Fabric at {}), "
+                        + "Databricks at {}, Tableau at {}{}", entra.baseUrl(), fno.baseUrl(), COMPANIES.size(), data.size(), powerBi.apiUrl(),
+                fabric.apiUrl(),
                 databricks.baseUrl(), tableau.baseUrl(), scale == 1 ? "" : " (time runs " + scale + "x)");
-        return new Sandbox(tokens, entra, fno, powerBi, databricks, tableau, catalog, data, clock, scale);
+        return new Sandbox(tokens, entra, fno, powerBi, fabric, databricks, tableau, catalog, data, clock, scale);
     }
 
     /** The CSDL $metadata of every entity of the published reference, as the sandbox F&O serves it (for WireMock fakes). */
@@ -150,6 +156,7 @@ public final class Sandbox implements AutoCloseable {
     public String authorityHost() { return entra.baseUrl(); }
     public FnoEmulator fno() { return fno; }
     public PowerBiEmulator powerBi() { return powerBi; }
+    public FabricEmulator fabric() { return fabric; }
     public DatabricksEmulator databricks() { return databricks; }
     public TableauEmulator tableau() { return tableau; }
     /** F&O's business events, raised by {@link #update} and {@link #insert}. */
@@ -227,6 +234,7 @@ public final class Sandbox implements AutoCloseable {
         businessEvents.close();
         tableau.close();
         databricks.close();
+        fabric.close();
         powerBi.close();
         fno.close();
         entra.close();

@@ -47,6 +47,8 @@ final class BuiltInDestinations {
             DatabricksDestination.DESTINATION, TableauDestination.DESTINATION);
     final PowerBiSettings powerBiSettings;
     final PowerBiDestination powerBi;
+    /** The Fabric items API (semantic models), when Power BI is on. */
+    com.mlconnector.powerbi.model.FabricClient fabricClient;
     final DatabricksSettings databricksSettings;
     final DatabricksClient databricksClient;
     final DatabricksDestination databricks;
@@ -72,6 +74,7 @@ final class BuiltInDestinations {
         }
         PowerBiClient powerBiClient = null;
         beans.put("powerBiToken", refuseAll("Power BI", "powerbi.enabled"));
+        beans.put("fabricToken", refuseAll("Fabric", "powerbi.enabled"));
         if (powerBiSettings.enabled) {
             EntraTokenProvider pbTokens = powerBiSettings.clientId.equals(s.clientId) && powerBiSettings.tenantId.equals(s.tenantId)
                     ? n.tokens() // one client application per client id
@@ -80,6 +83,11 @@ final class BuiltInDestinations {
             beans.put("powerBiToken", new BearerToken("Power BI", "powerbi.api-url", URI.create(powerBiSettings.apiUrl),
                     pbTokens.forScope(PowerBiSettings.SCOPE)));
             powerBiClient = new PowerBiClient(powerBiSettings, new RouteHttp(n.camel(), "direct:powerbi-http", "Power BI"));
+            // the Fabric items API (semantic models): a token of its own audience, only for powerbi.fabric-api-url's host
+            beans.put("fabricToken", new BearerToken("Fabric", "powerbi.fabric-api-url", URI.create(powerBiSettings.fabricApiUrl),
+                    pbTokens.forScope(PowerBiSettings.FABRIC_SCOPE)));
+            fabricClient = new com.mlconnector.powerbi.model.FabricClient(powerBiSettings.fabricApiUrl, powerBiSettings.workspaceId,
+                    new RouteHttp(n.camel(), "direct:fabric-http", "Fabric"), n.clock(), java.time.Duration.ofMinutes(10));
         }
         powerBi = new PowerBiDestination(powerBiSettings, powerBiClient, new PushPacer(n.clock(), powerBiSettings), n.clock(),
                 n.state(), n.landing(), n.mappings(), n.deadLetters(), n.followUps());

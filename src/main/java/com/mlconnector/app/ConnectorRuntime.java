@@ -258,6 +258,8 @@ public final class ConnectorRuntime implements AutoCloseable, com.mlconnector.op
     @Override
     public com.mlconnector.state.TableLeases leases() { return wiring.leases; }
     public TableauDestination tableau() { return wiring.builtIn.tableau; }
+    /** The Fabric items API's semantic models (null while Power BI is off). */
+    public com.mlconnector.powerbi.model.FabricClient fabricClient() { return wiring.builtIn.fabricClient; }
     /** The follow-ups owed after runs that landed rows (Databricks' Job, a Power BI model's refresh). */
     public com.mlconnector.sync.FollowUps followUps() { return wiring.followUps; }
     public TableauWebhooks tableauWebhooks() { return wiring.builtIn.tableauWebhooks; }

@@ -25,6 +25,7 @@ final class SandboxOverrides {
         sandboxValues.put("d365.client-id", Sandbox.CLIENT_ID);
         sandboxValues.put("d365.client-secret", Sandbox.CLIENT_SECRET);
         sandboxValues.put("powerbi.api-url", sandbox.powerBi().apiUrl());
+        sandboxValues.put("powerbi.fabric-api-url", sandbox.fabric().apiUrl());
         sandboxValues.put("databricks.host", sandbox.databricks().baseUrl());
         sandboxValues.put("databricks.client-id", Sandbox.DATABRICKS_CLIENT);
         sandboxValues.put("databricks.client-secret", Sandbox.CLIENT_SECRET);

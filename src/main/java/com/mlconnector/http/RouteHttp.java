@@ -59,8 +59,41 @@ public final class RouteHttp {
                 + answer.toString().length() + " characters)");
     }
 
+    /** A 2xx answer whole: its status, the headers a caller follows (Location, x-ms-operation-id, Retry-After), its JSON. */
+    public record Answer(int status, java.util.Map<String, String> headers, JsonNode json) {
+        /** A header's value, or null (names compared without case). */
+        public String header(String name) {
+            return headers.entrySet().stream().filter(e -> e.getKey().equalsIgnoreCase(name)).map(java.util.Map.Entry::getValue)
+                    .findFirst().orElse(null);
+        }
+    }
+
+    /** Sends the request; returns a 2xx answer with its status and headers (an answer that follows up: 202 + Location). */
+    public Answer answer(String method, String url, String contentType, byte[] body, java.util.List<String> headerNames)
+            throws IOException, HttpOperationFailedException {
+        Exchange done = exchange(method, url, contentType, body);
+        Object answer = done.getMessage().getBody();
+        java.util.Map<String, String> headers = new java.util.LinkedHashMap<>();
+        for (String h : headerNames) {
+            String v = done.getMessage().getHeader(h, String.class);
+            if (v != null) {
+                headers.put(h, v);
+            }
+        }
+        Integer status = done.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, Integer.class);
+        JsonNode json = answer instanceof JsonNode node ? node : JsonNodeFactory.instance.objectNode();
+        return new Answer(status == null ? 200 : status, headers, json);
+    }
+
     /** The body of a 2xx answer: a JsonNode when the route parsed JSON, else text; null when there is none. */
     private Object answer(String method, String url, String contentType, byte[] body) throws IOException, HttpOperationFailedException {
+        Exchange done = exchange(method, url, contentType, body);
+        Object answer = done.getMessage().getBody();
+        return answer instanceof JsonNode ? answer : done.getMessage().getBody(String.class);
+    }
+
+    /** The exchange of a 2xx answer (a 401 renewed once); a refusal thrown as it came. */
+    private Exchange exchange(String method, String url, String contentType, byte[] body) throws IOException, HttpOperationFailedException {
         Exchange done = send(method, url, contentType, body, null);
         Throwable failure = done.getException();
         if (failure instanceof HttpOperationFailedException h && h.getStatusCode() == 401) {
@@ -84,8 +117,7 @@ public final class RouteHttp {
         }
         Integer status = done.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, Integer.class);
         com.mlconnector.ops.ConnectorMetrics.httpStatus(service, status == null ? 200 : status);
-        Object answer = done.getMessage().getBody();
-        return answer instanceof JsonNode ? answer : done.getMessage().getBody(String.class);
+        return done;
     }
 
     private Exchange send(String method, String url, String contentType, byte[] body, String rejected) {

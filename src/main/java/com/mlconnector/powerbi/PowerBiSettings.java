@@ -47,6 +47,10 @@ public final class PowerBiSettings {
     public final int refreshTimeoutSeconds;
     /** The service refreshes the model once per window of this many seconds, after the runs that landed rows in it. */
     public final int refreshCoalesceSeconds;
+    /** The Fabric REST API (semantic models as items, in TMDL): another host and token audience than apiUrl's. */
+    public final String fabricApiUrl;
+    /** The scope of a Fabric API token. */
+    public static final String FABRIC_SCOPE = "https://api.fabric.microsoft.com/.default";
 
     public PowerBiSettings(Function<String, String> p, boolean sandbox, String d365Tenant, String d365Client, String d365Secret) {
         String workspace = trim(p.apply("powerbi.workspace-id"));
@@ -59,6 +63,10 @@ public final class PowerBiSettings {
         }
         if (enabled && !apiUrl.startsWith("https://")) {
             throw new ConfigException("powerbi.api-url must be an https URL, got " + apiUrl);
+        }
+        this.fabricApiUrl = stripSlash(or(p, "powerbi.fabric-api-url", "https://api.fabric.microsoft.com/v1"));
+        if (enabled && !fabricApiUrl.startsWith("https://")) {
+            throw new ConfigException("powerbi.fabric-api-url must be an https URL, got " + fabricApiUrl);
         }
         this.datasetName = or(p, "powerbi.dataset-name", "ml-connector");
         this.retention = or(p, "powerbi.retention-policy", "None");

@@ -43,6 +43,12 @@ class DestinationHttpRoutesTest extends CamelTestSupport {
     }
 
     private MockEndpoint route(String file, String routeId, String httpEndpoint, String tokenBean, Processor token) throws Exception {
+        // powerbi.yaml has two HTTP routes (Power BI's REST API, Fabric's): the one not under test gets a token step that sets nothing
+        for (String other : file.equals("powerbi.yaml") ? new String[]{"powerBiToken", "fabricToken"} : new String[0]) {
+            if (!other.equals(tokenBean)) {
+                context.getRegistry().bind(other, (Processor) e -> { });
+            }
+        }
         context.getRegistry().bind(tokenBean, token);
         for (String bean : new String[]{"delivery", "retryPolicy", "changes", "powerbi", "databricks", "tableau", "runLedger"}) {
             context.getRegistry().bind(bean, new Unused());
@@ -79,6 +85,18 @@ class DestinationHttpRoutesTest extends CamelTestSupport {
         assertThat(headers.keySet()).containsExactlyInAnyOrder(Exchange.HTTP_METHOD, Exchange.HTTP_URI, Exchange.CONTENT_TYPE,
                 "Authorization");
         assertThat(headers).containsEntry("Authorization", "Bearer t0ken");
+    }
+
+    @Test
+    void fabricCallsCarryTheirOwnHeadersAndTheirOwnTokenOnly() throws Exception {
+        MockEndpoint wire = route("powerbi.yaml", "fabric-http", "https://fabric-rest-api", "fabricToken",
+                token("Authorization", "Bearer fabric"));
+        wire.expectedMessageCount(1);
+        Map<String, Object> headers = send("direct:fabric-http");
+        wire.assertIsSatisfied();
+        assertThat(headers.keySet()).containsExactlyInAnyOrder(Exchange.HTTP_METHOD, Exchange.HTTP_URI, Exchange.CONTENT_TYPE,
+                "Authorization");
+        assertThat(headers).containsEntry("Authorization", "Bearer fabric");
     }
 
     @Test

@@ -1,0 +1,51 @@
+package com.mlconnector.powerbi.model;
+
+import com.mlconnector.mapping.EntityMapping;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The connector's semantic model in the workspace: created through the Fabric items API from the mappings the first
+ * time (ModelDefinition), found by name afterwards. A model of that name the connector did not make (none of its
+ * objects carries the connector's annotation) is never rewritten: it is only refreshed, and {@link Provisioned#ours()}
+ * says so for check and status.
+ */
+public final class ModelProvisioner {
+    private static final Logger LOG = LoggerFactory.getLogger(ModelProvisioner.class);
+
+    /** The model: its id, whether this call created it, whether the connector made it. */
+    public record Provisioned(String id, boolean created, boolean ours) {
+    }
+
+    private final FabricClient fabric;
+    private final String name;
+    private final List<EntityMapping> tables;
+    private final LandingSource source;
+
+    public ModelProvisioner(FabricClient fabric, String name, List<EntityMapping> tables, LandingSource source) {
+        this.fabric = fabric;
+        this.name = name;
+        this.tables = List.copyOf(tables);
+        this.source = source;
+    }
+
+    public synchronized Provisioned ensure() throws Exception {
+        String id = fabric.find(name);
+        if (id == null) {
+            id = fabric.create(name, "Made by ml-connector from its mappings; imports the landing database " + source.database(),
+                    ModelDefinition.parts(tables, source));
+            LOG.info("Power BI: semantic model '{}' ({}) provisioned through the Fabric API with tables {}", name, id,
+                    tables.stream().map(EntityMapping::table).toList());
+            return new Provisioned(id, true, true);
+        }
+        Map<String, String> definition = fabric.definition(id);
+        boolean ours = definition.values().stream().anyMatch(t -> t.contains("annotation " + ModelDefinition.OWNER + " = managed"));
+        if (!ours) {
+            LOG.warn("Power BI: the semantic model '{}' ({}) was not made by the connector: it is refreshed, never rewritten", name, id);
+        }
+        return new Provisioned(id, false, ours);
+    }
+}

@@ -39,7 +39,8 @@ class SemanticModelProvisioningTest {
             assertThat(def.relationships()).hasSize(2);
 
             ModelProvisioner.Provisioned again = provisioner.ensure();
-            assertThat(again).isEqualTo(new ModelProvisioner.Provisioned(first.id(), false, true));
+            assertThat(again).as("nothing changed: nothing rewritten").isEqualTo(new ModelProvisioner.Provisioned(first.id(), false, false, true));
+            assertThat(rt.sandbox().fabric().definitionUpdates()).isZero();
             assertThat(rt.sandbox().fabric().modelNames()).containsOnlyOnce("Finance (ml-connector)");
         }
     }
@@ -54,8 +55,54 @@ class SemanticModelProvisioningTest {
                     "definition/database.tmdl", "database\n\tcompatibilityLevel: 1567\n",
                     "definition/model.tmdl", "model Model\n\tculture: en-US\n\tdefaultPowerBIDataSourceVersion: powerBI_V3\n"));
             ModelProvisioner.Provisioned found = new ModelProvisioner(rt.fabricClient(), "Sales", rt.mappings().all(), SOURCE).ensure();
-            assertThat(found).isEqualTo(new ModelProvisioner.Provisioned(id, false, false));
+            assertThat(found).isEqualTo(new ModelProvisioner.Provisioned(id, false, false, false));
             assertThat(rt.sandbox().fabric().definitionUpdates()).isZero();
+        }
+    }
+
+    /**
+     * The mappings gain a column and a table: the model follows them, and what was added in Power BI stays: a measure
+     * and a calculated column on a table of the connector's, a table of someone's own, a relationship they drew.
+     */
+    @Test
+    void aMappingThatGainsAColumnUpdatesTheModelAndKeepsWhatPeopleAdded() throws Exception {
+        Properties p = TestConnector.defaults();
+        p.setProperty("powerbi.enabled", "true");
+        try (ConnectorRuntime rt = TestConnector.start(p)) {
+            java.util.List<EntityMapping> before = rt.mappings().all().stream().filter(m -> !m.table().equals("Products")).toList();
+            String id = new ModelProvisioner(rt.fabricClient(), "Finance", before, SOURCE).ensure().id();
+
+            // someone works on the model in Power BI
+            Map<String, String> def = new java.util.LinkedHashMap<>(rt.fabricClient().definition(id));
+            def.put("definition/tables/GLEntries.tmdl", def.get("definition/tables/GLEntries.tmdl")
+                    + "\n\tmeasure 'Total Amount' = SUM('GLEntries'[AmountAccounting])\n\t\tformatString: #,0.00\n"
+                    + "\n\tcolumn Doubled = [AmountAccounting] * 2\n\t\tdataType: decimal\n");
+            def.put("definition/tables/Budget.tmdl", "table Budget\n\tcolumn Amount\n\t\tdataType: decimal\n\t\tsourceColumn: Amount\n");
+            def.put("definition/model.tmdl", def.get("definition/model.tmdl") + "ref table Budget\n");
+            def.put("definition/relationships.tmdl", def.get("definition/relationships.tmdl")
+                    + "\nrelationship theirs\n\tfromColumn: GLEntries.LedgerAccount\n\ttoColumn: GLAccounts.MainAccountId\n\tisActive: false\n");
+            rt.fabricClient().updateDefinition(id, def);
+
+            // the mappings now: Vendors gains a column, Products joins the model
+            java.util.List<EntityMapping> after = new java.util.ArrayList<>();
+            for (EntityMapping m : rt.mappings().all()) {
+                if (!m.table().equals("Vendors")) {
+                    after.add(m);
+                    continue;
+                }
+                java.util.List<com.mlconnector.mapping.TargetColumn> cols = new java.util.ArrayList<>(m.columns());
+                cols.add(new com.mlconnector.mapping.TargetColumn("VendorGroupAgain", com.mlconnector.mapping.ColumnType.STRING, "VendorGroupId", -1));
+                after.add(new EntityMapping(m.entitySet(), m.table(), m.keySources(), cols, m.companyScoped(), m.schedule(), m.change()));
+            }
+            ModelProvisioner.Provisioned updated = new ModelProvisioner(rt.fabricClient(), "Finance", after, SOURCE).ensure();
+            assertThat(updated).isEqualTo(new ModelProvisioner.Provisioned(id, false, true, true));
+
+            TmdlModel model = rt.sandbox().fabric().model("Finance").definition();
+            assertThat(model.tables().get("Vendors").column("VendorGroupAgain")).isNotNull();
+            assertThat(model.tables()).containsKeys("Products", "Budget");
+            assertThat(model.tables().get("GLEntries").measures()).extracting(TmdlModel.Measure::name).containsExactly("Total Amount");
+            assertThat(model.tables().get("GLEntries").column("Doubled")).isNotNull();
+            assertThat(model.relationships()).extracting(TmdlModel.Relationship::name).contains("theirs").hasSize(3);
         }
     }
 }

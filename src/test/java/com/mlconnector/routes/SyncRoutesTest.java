@@ -214,6 +214,7 @@ class SyncRoutesTest extends CamelTestSupport {
         // the destinations' route files too: their deliver-<name> routes are where the sync route hands batches;
         // their HTTP routes' token steps are stand-ins (no call goes out in these tests)
         context.getRegistry().bind("powerBiToken", (org.apache.camel.Processor) e -> { });
+        context.getRegistry().bind("fabricToken", (org.apache.camel.Processor) e -> { });
         context.getRegistry().bind("databricksToken", (org.apache.camel.Processor) e -> { });
         context.getRegistry().bind("tableauToken", (org.apache.camel.Processor) e -> { });
         PluginHelper.getRoutesLoader(context).loadRoutes(

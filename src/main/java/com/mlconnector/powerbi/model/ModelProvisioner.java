@@ -16,8 +16,8 @@ import java.util.Map;
 public final class ModelProvisioner {
     private static final Logger LOG = LoggerFactory.getLogger(ModelProvisioner.class);
 
-    /** The model: its id, whether this call created it, whether the connector made it. */
-    public record Provisioned(String id, boolean created, boolean ours) {
+    /** The model: its id, whether this call created it or brought its definition in step, whether the connector made it. */
+    public record Provisioned(String id, boolean created, boolean updated, boolean ours) {
     }
 
     private final FabricClient fabric;
@@ -39,13 +39,26 @@ public final class ModelProvisioner {
                     ModelDefinition.parts(tables, source));
             LOG.info("Power BI: semantic model '{}' ({}) provisioned through the Fabric API with tables {}", name, id,
                     tables.stream().map(EntityMapping::table).toList());
-            return new Provisioned(id, true, true);
+            return new Provisioned(id, true, false, true);
         }
         Map<String, String> definition = fabric.definition(id);
         boolean ours = definition.values().stream().anyMatch(t -> t.contains("annotation " + ModelDefinition.OWNER + " = managed"));
         if (!ours) {
             LOG.warn("Power BI: the semantic model '{}' ({}) was not made by the connector: it is refreshed, never rewritten", name, id);
+            return new Provisioned(id, false, false, false);
         }
-        return new Provisioned(id, false, ours);
+        // the mappings may have gained a column or a table: the connector's own objects follow them, nothing else changes
+        Map<String, String> merged = ModelUpdate.merge(definition, ModelDefinition.parts(tables, source));
+        if (same(merged, definition)) {
+            return new Provisioned(id, false, false, true);
+        }
+        fabric.updateDefinition(id, merged);
+        LOG.info("Power BI: semantic model '{}' ({}) brought in step with the mappings; what was added in Power BI is kept", name, id);
+        return new Provisioned(id, false, true, true);
+    }
+
+    /** The same parts with the same text (trailing blank lines aside). */
+    private static boolean same(Map<String, String> a, Map<String, String> b) {
+        return a.keySet().equals(b.keySet()) && a.keySet().stream().allMatch(k -> a.get(k).stripTrailing().equals(b.get(k).stripTrailing()));
     }
 }

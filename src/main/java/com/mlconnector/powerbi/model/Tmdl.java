@@ -81,4 +81,59 @@ public final class Tmdl {
         }
         return value;
     }
+
+    /**
+     * A declaration and everything below it in a TMDL text: its first line stands at the depth the text was cut at,
+     * the rest deeper (or blank).
+     */
+    public record Block(String text) {
+        /** The declaration's first word: column, measure, partition, relationship, lineageTag, ... */
+        public String kind() {
+            return first().split("[ :=]", 2)[0];
+        }
+
+        /** The declaration without its first word ("'Sales Amount' = SUM(...)"), for telling objects apart. */
+        public String first() {
+            return text.lines().findFirst().orElse("").strip();
+        }
+
+        /** The object's name as written after its kind (quotes kept), or "" for a property line. */
+        public String name() {
+            String rest = first().substring(kind().length()).strip();
+            if (rest.startsWith(":")) {
+                return "";
+            }
+            int eq = rest.indexOf(" =");
+            return (eq < 0 ? rest : rest.substring(0, eq)).strip();
+        }
+
+        /** Whether the block carries the annotation (one level below its declaration). */
+        public boolean annotated(String annotation, int depth) {
+            String line = "\t".repeat(depth + 1) + "annotation " + annotation + " =";
+            return text.lines().anyMatch(l -> l.startsWith(line));
+        }
+    }
+
+    /** The text cut into its blocks at a depth (lines before the first block at that depth are left out). */
+    public static java.util.List<Block> blocks(String text, int depth) {
+        java.util.List<Block> out = new java.util.ArrayList<>();
+        String prefix = "\t".repeat(depth);
+        StringBuilder current = null;
+        for (String line : text.split("\r?\n", -1)) {
+            boolean starts = !line.isBlank() && line.startsWith(prefix) && (line.length() == depth || line.charAt(depth) != '\t');
+            if (starts) {
+                if (current != null) {
+                    out.add(new Block(current.toString().stripTrailing() + "\n"));
+                }
+                current = new StringBuilder();
+            }
+            if (current != null) {
+                current.append(line).append('\n');
+            }
+        }
+        if (current != null) {
+            out.add(new Block(current.toString().stripTrailing() + "\n"));
+        }
+        return out;
+    }
 }

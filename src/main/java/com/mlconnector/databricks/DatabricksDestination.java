@@ -27,9 +27,9 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * The Databricks destination (route bean {@code databricks}): one Delta table per mapped entity in a Unity Catalog
  * schema, created from the mapping and widened when it gains columns; batches upserted by the natural key with
- * MERGE (re-running one changes nothing), deletes applied as DELETE or a soft-delete flag; after a run that landed
- * rows, the configured Job is started with an idempotency token derived from the run, so a retried trigger returns
- * the same run.
+ * MERGE (re-running one changes nothing), deletes applied as DELETE or a soft-delete flag; after the runs that landed
+ * rows, the configured Job is started once for them (sync.FollowUps) with an idempotency token derived from those runs,
+ * so a retried trigger returns the same run.
  */
 public final class DatabricksDestination implements com.mlconnector.destination.Destination, AfterRuns {
     public static final String DESTINATION = "databricks";
@@ -57,7 +57,7 @@ public final class DatabricksDestination implements com.mlconnector.destination.
         this.retries = retries;
         this.bulk = new DatabricksBulkLoad(settings, client, this);
         this.followUps = followUps;
-        if (followUps != null && settings.enabled) {
+        if (settings.enabled) {
             followUps.register(this); // its Job: once after the runs that landed rows
         }
     }
@@ -215,7 +215,7 @@ public final class DatabricksDestination implements com.mlconnector.destination.
             mergeStaged(sync);
         }
         DestinationRun d = sync.destination(DESTINATION);
-        if (settings.jobId == null || d.deliveredRows() == 0 || followUps == null) {
+        if (settings.jobId == null || d.deliveredRows() == 0) {
             return;
         }
         followUps.owe(this, sync.getMapping().table(), sync.getRunId(),
@@ -258,12 +258,14 @@ public final class DatabricksDestination implements com.mlconnector.destination.
                 }
                 if (!GOING.contains(lifeCycle)) {
                     // a state this connector does not know: say so rather than poll it for ever
-                    noteJob(owed, "FAILED", outcome + ", in a state the connector does not know: " + lifeCycle, started);
+                    state.noteEach(owed, DESTINATION, "JOB", "FAILED",
+                            outcome + ", in a state the connector does not know: " + lifeCycle, started);
                     throw new IllegalStateException("Databricks " + outcome + " is in life_cycle_state '" + lifeCycle
                             + "', which the connector does not know; stopped following it");
                 }
                 if (Instant.now().isAfter(deadline)) {
-                    noteJob(owed, "FAILED", outcome + ", still " + lifeCycle + " after " + settings.jobTimeoutSeconds + " s", started);
+                    state.noteEach(owed, DESTINATION, "JOB", "FAILED",
+                            outcome + ", still " + lifeCycle + " after " + settings.jobTimeoutSeconds + " s", started);
                     throw new IllegalStateException("Databricks " + outcome + " did not end within " + settings.jobTimeoutSeconds
                             + " s (databricks.job-timeout-seconds); it is left running");
                 }
@@ -271,18 +273,11 @@ public final class DatabricksDestination implements com.mlconnector.destination.
             String result = run.path("state").path("result_state").asText("UNKNOWN");
             outcome += ", ended " + result;
             if (!"SUCCESS".equals(result)) {
-                noteJob(owed, "FAILED", outcome, started);
+                state.noteEach(owed, DESTINATION, "JOB", "FAILED", outcome, started);
                 throw new IllegalStateException("Databricks " + outcome);
             }
         }
-        noteJob(owed, "CONFIRMED", outcome, started);
+        state.noteEach(owed, DESTINATION, "JOB", "CONFIRMED", outcome, started);
         LOG.info("destination=databricks {} (runs {})", outcome, runs);
-    }
-
-    /** The audit trail: the job run, under each run that owed it. */
-    private void noteJob(List<FollowUpsOwed.Owed> owed, String status, String outcome, Instant started) throws java.sql.SQLException {
-        for (FollowUpsOwed.Owed o : owed) {
-            state.note(o.runId(), o.table(), DESTINATION, "JOB", 0, status, outcome, started);
-        }
     }
 }

@@ -69,7 +69,7 @@ public final class PowerBiDestination implements com.mlconnector.destination.Des
         this.landing = landing;
         this.mappings = mappings;
         this.deadLetters = deadLetters;
-        if (followUps != null && settings.enabled && settings.refreshDatasetId != null) {
+        if (settings.enabled && settings.refreshDatasetId != null) {
             followUps.register(this); // the model's refresh: once after the runs that landed rows
         }
     }
@@ -176,7 +176,7 @@ public final class PowerBiDestination implements com.mlconnector.destination.Des
         if (d.needsReplace() || state.inDoubt(m.table(), DESTINATION)) {
             replace(sync.getRunId(), m, d);
         }
-        if (settings.refreshDatasetId != null && d.deliveredRows() > 0 && followUps != null) {
+        if (settings.refreshDatasetId != null && d.deliveredRows() > 0) {
             // the model is refreshed once for the runs that owe it (sync.FollowUps), not once per table
             followUps.owe(this, m.table(), sync.getRunId(), exchange.getMessage().getHeader(com.mlconnector.sync.FollowUps.DEFER,
                     false, Boolean.class));
@@ -336,8 +336,9 @@ public final class PowerBiDestination implements com.mlconnector.destination.Des
             String status = r.path("status").asText("Unknown");
             if (!status.equals("Unknown") && !status.equals("NotStarted")) {
                 boolean ok = status.equals("Completed");
-                noteRefresh(owed, ok ? "CONFIRMED" : "FAILED", "model " + settings.refreshDatasetId + " refresh for " + tables + " "
-                        + status + (r.hasNonNull("serviceExceptionJson") ? ": " + r.path("serviceExceptionJson").asText() : ""), started);
+                state.noteEach(owed, DESTINATION, "REFRESH", ok ? "CONFIRMED" : "FAILED", "model " + settings.refreshDatasetId
+                        + " refresh for " + tables + " " + status
+                        + (r.hasNonNull("serviceExceptionJson") ? ": " + r.path("serviceExceptionJson").asText() : ""), started);
                 if (!ok) {
                     throw new IllegalStateException("Power BI refresh of model " + settings.refreshDatasetId + " ended " + status);
                 }
@@ -345,20 +346,13 @@ public final class PowerBiDestination implements com.mlconnector.destination.Des
                 return;
             }
             if (clock.now().isAfter(deadline)) {
-                noteRefresh(owed, "FAILED", "timed out after " + settings.refreshTimeoutSeconds + " s", started);
+                state.noteEach(owed, DESTINATION, "REFRESH", "FAILED", "timed out after " + settings.refreshTimeoutSeconds + " s",
+                        started);
                 throw new IllegalStateException("Power BI refresh of model " + settings.refreshDatasetId + " did not finish within "
                         + settings.refreshTimeoutSeconds + " s (powerbi.refresh-timeout-seconds)");
             }
             clock.sleep(wait);
             wait = wait.multipliedBy(2).compareTo(Duration.ofSeconds(30)) > 0 ? Duration.ofSeconds(30) : wait.multipliedBy(2);
-        }
-    }
-
-    /** The audit trail: the refresh, under each run that owed it. */
-    private void noteRefresh(List<com.mlconnector.state.FollowUpsOwed.Owed> owed, String status, String answer, Instant started)
-            throws java.sql.SQLException {
-        for (com.mlconnector.state.FollowUpsOwed.Owed o : owed) {
-            state.note(o.runId(), o.table(), DESTINATION, "REFRESH", 0, status, answer, started);
         }
     }
 

@@ -306,6 +306,19 @@ public final class DeliveryState {
         }
     }
 
+    /**
+     * A follow-up asked once for several runs (the Databricks Job, a model refresh): one audit row under each run that
+     * owed it, so each table's trail shows it.
+     */
+    public void noteEach(java.util.List<FollowUpsOwed.Owed> owed, String destination, String kind, String status, String answer,
+                         Instant started) throws SQLException {
+        try (Connection c = db.getConnection()) {
+            for (FollowUpsOwed.Owed o : owed) {
+                note(c, o.runId(), o.table(), destination, kind, 0, status, answer, started);
+            }
+        }
+    }
+
     private static void note(Connection c, String runId, String table, String destination, String kind, int rows, String status,
                              String answer, Instant started) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO batch_audit (batch_id, run_id, target_table, destination, "

@@ -177,7 +177,8 @@ public final class FabricEmulator extends EmulatorServer {
         String id = UUID.randomUUID().toString();
         Model m = new Model(id, name, req.path("description").asText(null), parts, read);
         models.put(id, m);
-        powerBi.addImportModel(name, id); // the same item, as the Power BI REST API sees it (refreshes, queries)
+        // the same item, as the Power BI REST API sees it (refreshes read what its definition says now; queries), owned by its creator
+        powerBi.addImportModel(name, id, () -> models.get(id).definition(), ImportModels.PRINCIPAL);
         accepted(ex, () -> item(models.get(id)));
     }
 

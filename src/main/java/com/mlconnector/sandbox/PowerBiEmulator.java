@@ -74,7 +74,8 @@ public final class PowerBiEmulator extends EmulatorServer {
         final Deque<Instant> posts = new ArrayDeque<>();
         final Deque<Object[]> rowsInHour = new ArrayDeque<>();
         final AtomicInteger pending = new AtomicInteger();
-        final List<ObjectNode> refreshes = new ArrayList<>();
+        /** An import model's refreshes, sources and imported rows (null for a push dataset). */
+        ImportModels.Model model;
 
         Dataset(String id, String name, String retention, boolean push) {
             this.id = id;
@@ -88,8 +89,11 @@ public final class PowerBiEmulator extends EmulatorServer {
         public Table table(String name) { return tables.get(name); }
         /** Refreshes asked of this model so far. */
         public int refreshesAsked() {
-            synchronized (refreshes) {
-                return refreshes.size();
+            if (model == null) {
+                return 0;
+            }
+            synchronized (model) {
+                return model.refreshes.size();
             }
         }
     }
@@ -100,6 +104,7 @@ public final class PowerBiEmulator extends EmulatorServer {
     private final Limits limits;
     private final boolean keepRows;
     private final Map<String, Dataset> datasets = new ConcurrentHashMap<>();
+    private final ImportModels models;
     private final AtomicInteger forced429 = new AtomicInteger();
     private final AtomicLong rateLimited = new AtomicLong();
     private final AtomicLong rowPosts = new AtomicLong();
@@ -113,6 +118,7 @@ public final class PowerBiEmulator extends EmulatorServer {
         this.clock = clock;
         this.limits = limits;
         this.keepRows = keepRows;
+        this.models = new ImportModels(clock);
         start();
     }
 
@@ -152,9 +158,52 @@ public final class PowerBiEmulator extends EmulatorServer {
     }
 
     public String addImportModel(String name, String id) {
+        return addImportModel(name, id, () -> null, "someone@contoso.com");
+    }
+
+    /**
+     * An import model with a TMDL definition (the Fabric emulator's, as it is now), owned by {@code owner}: its
+     * refreshes read the databases its partitions name.
+     */
+    public String addImportModel(String name, String id, java.util.function.Supplier<TmdlModel> definition, String owner) {
         Dataset d = new Dataset(id, name, "None", false);
         datasets.put(d.id, d);
+        d.model = models.add(id, definition, owner);
         return d.id;
+    }
+
+    /** The workspace is on shared capacity (Pro): enhanced refreshes are refused, 8 refreshes a day. */
+    public void sharedCapacity(boolean shared) {
+        models.sharedCapacity(shared);
+    }
+
+    /** How long a model's refresh runs (clock time) before it reads its sources and ends. */
+    public void refreshTakes(Duration d) {
+        models.refreshTakes(d);
+    }
+
+    /** The status a second refresh of a busy model is refused with: 400 (today's service) or 409 (older ones). */
+    public void refreshBusyStatus(int status) {
+        models.busyStatus(status);
+    }
+
+    /**
+     * A gateway's view: a partition naming {@code server} and {@code database} is read at {@code jdbcUrl}, and the
+     * credentials set on that data source must be {@code username}/{@code password}.
+     */
+    public void reachSource(String server, String database, String jdbcUrl, String jdbcUser, String jdbcPassword,
+                            String username, String password) {
+        models.reachSource(server, database, new ImportModels.Reach(jdbcUrl, jdbcUser, jdbcPassword, username, password));
+    }
+
+    /** The refresh requests' bodies, as they came (tests). */
+    public List<JsonNode> refreshRequests() {
+        return models.refreshRequests();
+    }
+
+    /** Rows the model's table holds after its last committed refresh; null before one. */
+    public Long modelRows(String modelId, String table) {
+        return models.rows(modelId, table);
     }
 
     private final java.util.Set<String> headerNamesSeen = java.util.concurrent.ConcurrentHashMap.newKeySet();
@@ -177,6 +226,13 @@ public final class PowerBiEmulator extends EmulatorServer {
         }
         if (!principalsAllowed) {
             send(ex, 401, "application/json", error("PowerBINotAuthorizedException", "Service principals are not allowed to use Power BI APIs in this tenant"));
+            return;
+        }
+        String gateways = "/v1.0/myorg/gateways/";
+        if (path.startsWith(gateways) && path.substring(gateways.length()).split("/").length == 3
+                && path.substring(gateways.length()).split("/")[1].equals("datasources")) {
+            String[] g = path.substring(gateways.length()).split("/");
+            models.updateDatasource(ex, g[0], g[2]);
             return;
         }
         if (!path.startsWith(prefix)) {
@@ -212,8 +268,11 @@ public final class PowerBiEmulator extends EmulatorServer {
             send(ex, 404, "application/json", error("ItemNotFound", "Dataset " + (seg.length >= 3 ? seg[2] : "") + " not found"));
             return;
         }
-        if (seg.length == 4 && seg[3].equals("refreshes")) {
-            refreshes(ex, d);
+        if (seg.length >= 4 && d.push && List.of("refreshes", "executeQueries", "datasources", "Default.TakeOver").contains(seg[3])) {
+            send(ex, 400, "application/json", error("InvalidRequest", seg[3] + " is not supported for push datasets"));
+            return;
+        }
+        if (seg.length >= 4 && !d.push && models.handle(ex, d.id, java.util.Arrays.copyOfRange(seg, 3, seg.length))) {
             return;
         }
         if (seg.length == 4 && seg[3].equals("tables") && method.equals("GET")) {
@@ -472,35 +531,6 @@ public final class PowerBiEmulator extends EmulatorServer {
             } catch (DateTimeParseException e2) {
                 return false;
             }
-        }
-    }
-
-    private void refreshes(HttpExchange ex, Dataset d) throws IOException {
-        if (d.push) {
-            send(ex, 400, "application/json", error("InvalidRequest", "Refresh is not supported for push datasets"));
-            return;
-        }
-        synchronized (d.refreshes) {
-            if (ex.getRequestMethod().equals("POST")) {
-                ObjectNode r = JSON.createObjectNode().put("requestId", UUID.randomUUID().toString()).put("status", "Unknown")
-                        .put("startTime", clock.now().toString()).put("polls", 0);
-                d.refreshes.add(0, r);
-                ex.getResponseHeaders().set("RequestId", r.path("requestId").asText());
-                send(ex, 202, "application/json", "");
-                return;
-            }
-            ArrayNode list = JSON.createArrayNode();
-            for (ObjectNode r : d.refreshes) {
-                int polls = r.path("polls").asInt() + 1;
-                r.put("polls", polls);
-                if (polls >= 3 && "Unknown".equals(r.path("status").asText())) {
-                    r.put("status", "Completed").put("endTime", clock.now().toString());
-                }
-                ObjectNode copy = r.deepCopy();
-                copy.remove("polls");
-                list.add(copy);
-            }
-            send(ex, 200, "application/json", JSON.createObjectNode().set("value", list).toString());
         }
     }
 

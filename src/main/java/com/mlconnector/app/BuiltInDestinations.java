@@ -14,7 +14,10 @@ import com.mlconnector.landing.LandingDatabase;
 import com.mlconnector.powerbi.PowerBiClient;
 import com.mlconnector.powerbi.PowerBiDestination;
 import com.mlconnector.powerbi.PowerBiSettings;
-import com.mlconnector.powerbi.PushPacer;
+import com.mlconnector.powerbi.model.ImportModel;
+import com.mlconnector.powerbi.model.LandingSource;
+import com.mlconnector.powerbi.push.PushPacer;
+import com.mlconnector.powerbi.push.PushTables;
 import com.mlconnector.state.DeliveryState;
 import com.mlconnector.sync.Mappings;
 import com.mlconnector.sync.RetryPolicy;
@@ -42,6 +45,7 @@ import java.util.function.Function;
  * call.
  */
 final class BuiltInDestinations {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(BuiltInDestinations.class);
     /** Every built-in destination's name, landing first: a destination added through the destinations property may not take one. */
     static final List<String> NAMES = List.of(com.mlconnector.sync.RunLedger.DESTINATION, PowerBiDestination.DESTINATION,
             DatabricksDestination.DESTINATION, TableauDestination.DESTINATION);
@@ -89,8 +93,25 @@ final class BuiltInDestinations {
             fabricClient = new com.mlconnector.powerbi.model.FabricClient(powerBiSettings.fabricApiUrl, powerBiSettings.workspaceId,
                     new RouteHttp(n.camel(), "direct:fabric-http", "Fabric"), n.clock(), java.time.Duration.ofMinutes(10));
         }
-        powerBi = new PowerBiDestination(powerBiSettings, powerBiClient, new PushPacer(n.clock(), powerBiSettings), n.clock(),
-                n.state(), n.landing(), n.mappings(), n.deadLetters(), n.followUps());
+        PowerBiSettings.Model mode = powerBiMode(n);
+        PushTables push = new PushTables(powerBiSettings, powerBiClient, new PushPacer(n.clock(), powerBiSettings), n.state(),
+                n.landing(), n.mappings(), n.deadLetters());
+        ImportModel importModel = null;
+        if (powerBiSettings.enabled && mode == PowerBiSettings.Model.IMPORT) {
+            // the model reads the landing database: one Power BI can reach (an embedded H2 file is refused here, at start-up)
+            LandingSource source = LandingSource.of(s.landingJdbcUrl, powerBiSettings.sourceServer, powerBiSettings.sourceDatabase,
+                    n.sandboxed());
+            importModel = new ImportModel(powerBiSettings, powerBiClient, fabricClient,
+                    powerBiSettings.tables.stream().map(n.mappings()::get).toList(), source, n.landing(), n.state(), n.followUps(),
+                    n.retries(), n.clock());
+            LOG.info("Power BI: import mode: the semantic model '{}' in workspace {} reads the landing database {} on {}",
+                    powerBiSettings.datasetName, powerBiSettings.workspaceId, source.database(), source.server());
+        } else if (powerBiSettings.enabled) {
+            LOG.warn("Power BI: push mode (dataset '{}'). Push semantic models cannot be created after {} and hold at most 5,000,000 "
+                    + "rows a table; powerbi.model=import provisions an import model over the landing database instead (README, "
+                    + "Power BI)", powerBiSettings.datasetName, PowerBiSettings.PUSH_RETIRED);
+        }
+        powerBi = new PowerBiDestination(powerBiSettings, mode, powerBiClient, push, importModel, n.clock(), n.state(), n.followUps());
 
         databricksSettings = new DatabricksSettings(n.properties(), n.sandboxed());
         beans.put("databricksToken", databricksSettings.enabled ? new BearerToken("Databricks", "databricks.host",
@@ -112,13 +133,34 @@ final class BuiltInDestinations {
         beans.put("tableauToken", tableauSession == null ? refuseAll("Tableau", "tableau.enabled")
                 : new BearerToken("Tableau", "tableau.server-url", URI.create(tableauSettings.serverUrl), tableauSession));
         tableau = new TableauDestination(tableauSettings, tableauSession == null ? null : new TableauClient(tableauSettings,
-                tableauSession, new RouteHttp(n.camel(), "direct:tableau-http", "Tableau")), refreshLedger, n.state(), n.retries());
+                tableauSession, new RouteHttp(n.camel(), "direct:tableau-http", "Tableau")), refreshLedger, n.state(), n.retries(),
+                n.followUps());
         tableauWebhooks = new TableauWebhooks(tableauSettings, tableau, refreshLedger);
 
         beans.put(PowerBiDestination.DESTINATION, powerBi);
         beans.put(DatabricksDestination.DESTINATION, databricks);
         beans.put(TableauDestination.DESTINATION, tableau);
         beans.put("tableauWebhooks", tableauWebhooks);
+    }
+
+    /**
+     * powerbi.model, or when it is not set: push for an installation that has sent rows to its push dataset before
+     * (its audit trail says so), import for a new one.
+     */
+    private PowerBiSettings.Model powerBiMode(Needs n) {
+        if (powerBiSettings.model != null || !powerBiSettings.enabled) {
+            return powerBiSettings.model == null ? PowerBiSettings.Model.IMPORT : powerBiSettings.model;
+        }
+        try {
+            if (n.state().everSentRows(PowerBiDestination.DESTINATION)) {
+                LOG.info("Power BI: powerbi.model is not set and this installation has pushed rows before: it stays on push");
+                return PowerBiSettings.Model.PUSH;
+            }
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException("cannot read the audit trail to choose powerbi.model (set it to import or push): "
+                    + e.getMessage(), e);
+        }
+        return PowerBiSettings.Model.IMPORT;
     }
 
     /** In the registry's order, after the landing database. */

@@ -17,10 +17,15 @@ import java.util.List;
  * wrong, in words an engineer can act on; none writes anything that stays.
  */
 public final class ConnectorChecks {
-    public record Result(String name, boolean ok, String detail) {
+    /** One check: failed, passed, or passed with something the engineer should act on before it fails (warning). */
+    public record Result(String name, boolean ok, String detail, boolean warning) {
+        public Result(String name, boolean ok, String detail) {
+            this(name, ok, detail, false);
+        }
+
         @Override
         public String toString() {
-            return (ok ? "OK    " : "FAIL  ") + name + (detail == null || detail.isEmpty() ? "" : ": " + detail);
+            return (!ok ? "FAIL  " : warning ? "WARN  " : "OK    ") + name + (detail == null || detail.isEmpty() ? "" : ": " + detail);
         }
     }
 
@@ -53,11 +58,7 @@ public final class ConnectorChecks {
             }));
         }
         if (rt.powerBiSettings().enabled) {
-            results.add(check("Power BI workspace " + rt.powerBiSettings().workspaceId + " at " + rt.powerBiSettings().apiUrl, () -> {
-                String id = rt.powerBi().client().findDataset(rt.powerBiSettings().datasetName);
-                return id == null ? "reachable; dataset '" + rt.powerBiSettings().datasetName + "' will be created on the first run"
-                        : "reachable; dataset '" + rt.powerBiSettings().datasetName + "' is " + id;
-            }));
+            results.add(powerBiCheck(rt));
         }
         if (rt.databricksSettings().enabled) {
             results.add(check("Databricks warehouse " + rt.databricksSettings().warehouseId + " at " + rt.databricksSettings().host
@@ -103,6 +104,40 @@ public final class ConnectorChecks {
             return "insert accepted and rolled back";
         }));
         return results;
+    }
+
+    /**
+     * Power BI in its mode. Import: the semantic model is found (made by the connector, or someone else's, which is only
+     * refreshed) or will be provisioned; the tables that still owe a refresh. Push: the dataset, with the retirement warning.
+     */
+    private static Result powerBiCheck(ConnectorRuntime rt) {
+        var s = rt.powerBiSettings();
+        var powerBi = rt.powerBi();
+        if (powerBi.mode() == com.mlconnector.powerbi.PowerBiSettings.Model.PUSH) {
+            Result r = check("Power BI workspace " + s.workspaceId + " at " + s.apiUrl + " (push mode)", () -> {
+                String id = powerBi.client().findDataset(s.datasetName);
+                return (id == null ? "reachable; push dataset '" + s.datasetName + "' will be created on the first run"
+                        : "reachable; push dataset '" + s.datasetName + "' is " + id)
+                        + "; push semantic models cannot be created after " + com.mlconnector.powerbi.PowerBiSettings.PUSH_RETIRED
+                        + " and hold at most 5,000,000 rows a table: powerbi.model=import provisions an import model over the "
+                        + "landing database (README, Power BI: push or import)";
+            });
+            return r.ok() ? new Result(r.name(), true, r.detail(), true) : r;
+        }
+        return check("Power BI workspace " + s.workspaceId + " at " + s.apiUrl + " (import mode, Fabric API at " + s.fabricApiUrl + ")",
+                () -> {
+                    var found = powerBi.importModel().inspect();
+                    List<String> owed = rt.followUps().owed(com.mlconnector.powerbi.PowerBiDestination.DESTINATION).stream()
+                            .map(o -> o.table()).distinct().sorted().toList();
+                    String model = found == null
+                            ? "semantic model '" + s.datasetName + "' will be provisioned from the mappings on the first run"
+                            : !found.ours() ? "semantic model '" + s.datasetName + "' (" + found.id() + ") was not made by the connector: "
+                            + "it is refreshed, never rewritten"
+                            : "semantic model '" + s.datasetName + "' (" + found.id() + ") made by the connector; "
+                            + (found.behind().isEmpty() ? "in step with the mappings"
+                            : "the next run brings " + String.join(", ", found.behind()) + " in step with the mappings");
+                    return "reachable; " + model + (owed.isEmpty() ? "" : "; a refresh is owed for " + String.join(", ", owed));
+                });
     }
 
     /**

@@ -51,6 +51,17 @@ final class SandboxOverrides {
         if (props.apply("tableau.webhook-secret") == null) {
             sandboxValues.put("tableau.webhook-secret", randomSecret());
         }
+        // the sandbox Power BI reads the sandbox's own landing database (an import model's refresh) through a stand-in
+        // gateway: the partitions name it as a deployment's would, and only the read account set on its data source works
+        Map<String, String> landing = SandboxGuard.sandboxLanding(props);
+        String reader = randomSecret();
+        sandbox.powerBi().reachSource(Sandbox.LANDING_SERVER, Sandbox.LANDING_DATABASE,
+                com.mlconnector.landing.LandingDialect.durableUrl(landing.get("landing.jdbc-url")), landing.get("landing.username"),
+                landing.get("landing.password"), Sandbox.LANDING_READER, reader);
+        sandboxValues.put("powerbi.source-server", Sandbox.LANDING_SERVER);
+        sandboxValues.put("powerbi.source-database", Sandbox.LANDING_DATABASE);
+        sandboxValues.put("powerbi.source-username", Sandbox.LANDING_READER);
+        sandboxValues.put("powerbi.source-password", reader);
         String workspace = props.apply("powerbi.workspace-id");
         sandboxValues.put("powerbi.workspace-id", workspace == null || workspace.isBlank() ? Sandbox.WORKSPACE : workspace);
         return sandboxValues;

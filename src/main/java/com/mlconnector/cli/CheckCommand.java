@@ -28,8 +28,10 @@ final class CheckCommand implements Callable<Integer> {
             List<ConnectorChecks.Result> results = ConnectorChecks.run(rt);
             results.forEach(r -> spec.commandLine().getOut().println(r));
             long failed = results.stream().filter(r -> !r.ok()).count();
-            spec.commandLine().getOut().println(failed == 0 ? "All " + results.size() + " checks passed."
-                    : failed + " of " + results.size() + " checks failed.");
+            long warned = results.stream().filter(r -> r.ok() && r.warning()).count();
+            String warnings = warned == 0 ? "" : " (" + warned + (warned == 1 ? " warning" : " warnings") + ")";
+            spec.commandLine().getOut().println(failed == 0 ? "All " + results.size() + " checks passed" + warnings + "."
+                    : failed + " of " + results.size() + " checks failed" + warnings + ".");
             return failed == 0 ? 0 : 1;
         }
     }

@@ -46,7 +46,8 @@ final class SyncCommand implements Callable<Integer> {
                 throw new ConfigException("--entity: " + e.getMessage());
             }
             List<String> failed = new ArrayList<>();
-            // several tables: each Tableau data source is refreshed once, after all of them landed
+            // several tables: each follow-up (a Job run, a model refresh, each Tableau data source's extract refresh) is
+            // asked once, after all of them landed
             boolean defer = names.size() > 1;
             for (String name : names) {
                 try {
@@ -55,21 +56,11 @@ final class SyncCommand implements Callable<Integer> {
                     failed.add(name);
                 }
             }
-            // each destination's follow-up once for every table that landed rows: one Databricks Job run, one refresh
+            // each destination's follow-up once for every table that landed rows: one Databricks Job run, one model
+            // refresh, one extract refresh per Tableau data source
             for (String problem : rt.followUps().askAll()) {
                 spec.commandLine().getErr().println("sync --once: follow-up " + problem);
                 failed.add(problem.substring(0, problem.indexOf(':')));
-            }
-            if (defer && rt.tableau().settings().enabled) {
-                try {
-                    for (String problem : rt.tableau().refreshOwed("sync-once-" + java.util.UUID.randomUUID())) {
-                        spec.commandLine().getErr().println("sync --once: " + problem);
-                        failed.add("Tableau");
-                    }
-                } catch (Exception e) {
-                    spec.commandLine().getErr().println("sync --once: Tableau refresh: " + e.getMessage());
-                    failed.add("Tableau");
-                }
             }
             if (failed.isEmpty()) {
                 spec.commandLine().getOut().println("sync --once: all " + names.size() + " entities succeeded");

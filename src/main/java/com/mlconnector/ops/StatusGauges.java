@@ -26,7 +26,8 @@ public final class StatusGauges implements AutoCloseable {
     private static final long FRESH_SECONDS = 5;
 
     /** What a gauge reads for one table and destination. */
-    private record Reading(double lagSeconds, double lastSuccess, double failures, double deadLetters, double lastOk) {
+    private record Reading(double lagSeconds, double lastSuccess, double failures, double deadLetters, double lastOk,
+                           double followUpOwedSeconds) {
     }
 
     private final OperatedConnector rt;
@@ -61,6 +62,9 @@ public final class StatusGauges implements AutoCloseable {
                 gauge("mlconnector.dead.letters.waiting", "Dead-lettered batches waiting for replay", t, d, key, Reading::deadLetters);
                 gauge("mlconnector.last.delivery.ok", "1 when the destination's last action for the table (a batch; for Tableau "
                         + "the extract refresh) succeeded, 0 when it failed, -1 before any", t, d, key, Reading::lastOk);
+                gauge("mlconnector.follow.up.owed.seconds", "Seconds the destination's follow-up (a model refresh, a Job run) has been "
+                        + "owed for the table's landed rows, 0 when none is owed; more than its coalesce window means it failed and "
+                        + "is asked again", t, d, key, Reading::followUpOwedSeconds);
             }
         }
     }
@@ -111,13 +115,19 @@ public final class StatusGauges implements AutoCloseable {
         for (EntityMapping m : rt.mappings().all()) {
             pausedNext.put(m.table(), rt.pauses().isPaused(m.table()) ? 1.0 : 0.0);
         }
+        Map<String, Instant> owedSince = new HashMap<>();
+        for (StatusReport.Owed o : StatusReport.owed(rt.landing().dataSource())) {
+            owedSince.merge(o.table() + "|" + o.destination(), o.landedAt(), (a, b) -> a.isBefore(b) ? a : b);
+        }
         for (String d : rt.activeDestinations()) {
             List<EntityMapping> taken = rt.mappings().all().stream().filter(m -> rt.takes(d, m)).toList();
             for (StatusReport.Line l : StatusReport.of(rt.landing().dataSource(), taken, d)) {
                 Instant last = l.lastSuccess();
                 next.put(l.table() + "|" + d, new Reading(
                         Duration.between(last == null ? started : last, now).toSeconds(),
-                        last == null ? 0 : last.getEpochSecond(), l.failuresSince(), l.deadLetters(), lastOk(l.table(), d)));
+                        last == null ? 0 : last.getEpochSecond(), l.failuresSince(), l.deadLetters(), lastOk(l.table(), d),
+                        owedSince.containsKey(l.table() + "|" + d)
+                                ? Math.max(0, Duration.between(owedSince.get(l.table() + "|" + d), now).toSeconds()) : 0));
             }
         }
         snapshot = next;

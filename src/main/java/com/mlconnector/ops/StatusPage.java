@@ -157,6 +157,20 @@ public final class StatusPage {
             }
             h.append("</tbody></table>");
         }
+        List<StatusReport.Owed> owed = StatusReport.owed(rt.landing().dataSource());
+        if (!owed.isEmpty()) {
+            // a model refresh or a Job the runs that landed rows still wait for: asked once per window, again after a failure
+            h.append("<h2>Follow-ups owed</h2><table id=\"owed\"><thead><tr><th>Destination</th><th>Entity</th><th>Run</th>")
+                    .append("<th>Waiting</th><th>Last try</th></tr></thead><tbody>");
+            for (StatusReport.Owed o : owed) {
+                h.append("<tr><td>").append(esc(o.destination())).append("</td><td>").append(esc(o.table())).append("</td><td>")
+                        .append(esc(o.runId())).append("</td><td class=\"n\">")
+                        .append(esc(lag(java.time.Duration.between(o.landedAt(), Instant.now())))).append("</td><td class=\"reason\">")
+                        .append(o.lastFailure() == null ? "not asked yet" : esc(FailureReasons.shortReason(o.lastFailure()))
+                                + details(o.lastFailure())).append("</td></tr>");
+            }
+            h.append("</tbody></table>");
+        }
         // the nodes sharing this state database, and which runs what now
         java.time.Duration leaseTime = java.time.Duration.ofSeconds(rt.settings().leaseSeconds);
         List<com.mlconnector.state.TableLeases.Holder> leases = com.mlconnector.state.TableLeases.all(rt.landing().dataSource());
@@ -193,6 +207,11 @@ public final class StatusPage {
         for (Run r : recentRuns(40)) {
             runs.addObject().put("table", r.table()).put("started", r.started().toString()).put("status", r.status())
                     .put("rowsWritten", r.rowsWritten()).put("trigger", r.trigger());
+        }
+        ArrayNode owed = root.putArray("followUpsOwed");
+        for (StatusReport.Owed o : StatusReport.owed(rt.landing().dataSource())) {
+            owed.addObject().put("destination", o.destination()).put("table", o.table()).put("runId", o.runId())
+                    .put("landedAt", o.landedAt().toString()).put("lastFailure", o.lastFailure());
         }
         ArrayNode nodes = root.putArray("nodes");
         List<com.mlconnector.state.TableLeases.Holder> leases = com.mlconnector.state.TableLeases.all(rt.landing().dataSource());

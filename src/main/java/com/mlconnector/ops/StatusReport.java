@@ -147,28 +147,63 @@ public final class StatusReport {
     }
 
     /**
-     * The follow-ups owed (table follow_up_owed): a Databricks Job or a model refresh that runs which landed rows still
-     * wait for, with how long; in the service they are asked once per window, so a short wait is normal, a long one
-     * (or one after a failed sync --once) means the last one failed and it is asked again ("" when none is owed).
+     * A follow-up owed (table follow_up_owed): the destination's Job or model refresh that a run which landed rows still
+     * waits for, since {@code landedAt}; {@code lastFailure} is why the last try after that failed (null: not tried yet).
+     */
+    public record Owed(String destination, String table, String runId, Instant landedAt, String lastFailure) {
+    }
+
+    /** Every follow-up owed, by destination and table (none on a state database a version before V12 made). */
+    public static List<Owed> owed(DataSource db) throws SQLException {
+        List<Owed> out = new ArrayList<>();
+        try (Connection c = db.getConnection()) {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT destination, target_table, run_id, landed_at FROM follow_up_owed ORDER BY destination, target_table");
+                 ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new Owed(rs.getString(1), rs.getString(2), rs.getString(3), rs.getTimestamp(4).toInstant(), null));
+                }
+            } catch (SQLException e) {
+                if ("42S02".equals(e.getSQLState()) || "42P01".equals(e.getSQLState())) {
+                    return out; // status migrates nothing: a state database before V12 owes nothing
+                }
+                throw e;
+            }
+            // the follow-ups' own audit rows (a refresh, a Job run) since the rows landed: the newest says why it is still owed
+            try (PreparedStatement ps = c.prepareStatement("SELECT status, answer FROM batch_audit WHERE destination = ? "
+                    + "AND target_table = ? AND kind IN ('REFRESH', 'JOB') AND finished_at >= ? ORDER BY finished_at DESC")) {
+                ps.setMaxRows(1);
+                for (int i = 0; i < out.size(); i++) {
+                    Owed o = out.get(i);
+                    ps.setString(1, o.destination());
+                    ps.setString(2, o.table());
+                    ps.setTimestamp(3, Timestamp.from(o.landedAt()));
+                    try (ResultSet rs = ps.executeQuery()) {
+                        if (rs.next() && !"CONFIRMED".equals(rs.getString(1))) {
+                            out.set(i, new Owed(o.destination(), o.table(), o.runId(), o.landedAt(), rs.getString(2)));
+                        }
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The follow-ups owed, with how long they have waited; in the service they are asked once per window, so a short
+     * wait is normal, a long one (or one after a failed sync --once) means the last one failed and it is asked again,
+     * and why it failed is shown ("" when none is owed).
      */
     public static String followUpsOwed(DataSource db) throws SQLException {
         StringBuilder sb = new StringBuilder();
         Instant now = Instant.now();
-        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(
-                "SELECT destination, target_table, run_id, landed_at FROM follow_up_owed ORDER BY destination, target_table");
-             ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) {
-                if (sb.length() == 0) {
-                    sb.append("Follow-ups owed (asked once for the runs that landed rows; a failed one is asked again):\n");
-                }
-                sb.append(String.format("  %-11s %-15s run %s, waiting %s%n", rs.getString(1), rs.getString(2), rs.getString(3),
-                        lag(Duration.between(rs.getTimestamp(4).toInstant(), now))));
+        for (Owed o : owed(db)) {
+            if (sb.length() == 0) {
+                sb.append("Follow-ups owed (asked once for the runs that landed rows; a failed one is asked again):\n");
             }
-        } catch (SQLException e) {
-            if ("42S02".equals(e.getSQLState()) || "42P01".equals(e.getSQLState())) {
-                return ""; // a state database a version before V12 made (status migrates nothing): nothing can be owed there
-            }
-            throw e;
+            sb.append(String.format("  %-11s %-15s run %s, waiting %s%s%n", o.destination(), o.table(), o.runId(),
+                    lag(Duration.between(o.landedAt(), now)), o.lastFailure() == null ? ""
+                            : "; last try failed: " + FailureReasons.shortReason(o.lastFailure())));
         }
         return sb.toString();
     }

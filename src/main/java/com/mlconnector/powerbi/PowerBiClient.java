@@ -22,10 +22,12 @@ public final class PowerBiClient {
     private final RouteHttp http;
     private final String groupUrl;
     private final String workspace;
+    private final String apiUrl;
 
     public PowerBiClient(PowerBiSettings s, RouteHttp http) {
         this.http = http;
         this.workspace = s.workspaceId;
+        this.apiUrl = s.apiUrl;
         this.groupUrl = s.apiUrl + "/groups/" + enc(s.workspaceId);
     }
 
@@ -60,6 +62,53 @@ public final class PowerBiClient {
 
     public void startRefresh(String datasetId) throws IOException, HttpOperationFailedException {
         http.call("POST", groupUrl + "/datasets/" + enc(datasetId) + "/refreshes", JSON_TYPE, bytes("{\"notifyOption\":\"NoNotification\"}"));
+    }
+
+    /** The datasets (semantic models) of the workspace, as Power BI lists them: id, name, addRowsAPIEnabled (push). */
+    public JsonNode datasets() throws IOException, HttpOperationFailedException {
+        return workspaceCall("GET", groupUrl + "/datasets", null).path("value");
+    }
+
+    /**
+     * Asks a refresh with these parameters (enhanced when any besides notifyOption); the answer's Location names it
+     * (.../refreshes/{id}).
+     */
+    public RouteHttp.Answer askRefresh(String datasetId, String jsonBody) throws IOException, HttpOperationFailedException {
+        return http.answer("POST", groupUrl + "/datasets/" + enc(datasetId) + "/refreshes", JSON_TYPE, bytes(jsonBody),
+                java.util.List.of("Location", "RequestId", "x-ms-request-id"));
+    }
+
+    /** One refresh: 202 while it runs, 200 with its end (status, extendedStatus, objects, messages). */
+    public RouteHttp.Answer refresh(String datasetId, String requestId) throws IOException, HttpOperationFailedException {
+        return http.answer("GET", groupUrl + "/datasets/" + enc(datasetId) + "/refreshes/" + enc(requestId), null, null,
+                java.util.List.of());
+    }
+
+    /** The model's refresh history, newest first (at most {@code top}). */
+    public JsonNode refreshes(String datasetId, int top) throws IOException, HttpOperationFailedException {
+        return http.json("GET", groupUrl + "/datasets/" + enc(datasetId) + "/refreshes?$top=" + top, null, null).path("value");
+    }
+
+    /** One DAX query against the model; its first table's rows. */
+    public JsonNode executeQuery(String datasetId, String dax) throws IOException, HttpOperationFailedException {
+        String body = "{\"queries\":[{\"query\":" + JSON.writeValueAsString(dax) + "}],\"serializerSettings\":{\"includeNulls\":true}}";
+        return http.json("POST", groupUrl + "/datasets/" + enc(datasetId) + "/executeQueries", JSON_TYPE, bytes(body))
+                .path("results").path(0).path("tables").path(0).path("rows");
+    }
+
+    /** The caller becomes the model's owner (needed to set a cloud data source's credentials). */
+    public void takeOver(String datasetId) throws IOException, HttpOperationFailedException {
+        http.call("POST", groupUrl + "/datasets/" + enc(datasetId) + "/Default.TakeOver", JSON_TYPE, bytes("{}"));
+    }
+
+    /** The model's data sources: datasourceId, gatewayId, connectionDetails. */
+    public JsonNode datasources(String datasetId) throws IOException, HttpOperationFailedException {
+        return http.json("GET", groupUrl + "/datasets/" + enc(datasetId) + "/datasources", null, null).path("value");
+    }
+
+    /** Sets a data source's credentials ({@code PATCH /gateways/{gatewayId}/datasources/{datasourceId}}). */
+    public void updateDatasource(String gatewayId, String datasourceId, String jsonBody) throws IOException, HttpOperationFailedException {
+        http.call("PATCH", apiUrl + "/gateways/" + enc(gatewayId) + "/datasources/" + enc(datasourceId), JSON_TYPE, bytes(jsonBody));
     }
 
     /** The status of the newest refresh: Unknown (running), Completed, Failed, Disabled or Cancelled. */

@@ -2,42 +2,31 @@ package com.mlconnector.powerbi;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.mlconnector.http.PacingClock;
-import com.mlconnector.landing.LandingDatabase;
-import com.mlconnector.landing.LandingDialect;
 import com.mlconnector.mapping.EntityMapping;
-import com.mlconnector.mapping.TargetColumn;
+import com.mlconnector.powerbi.model.ImportModel;
+import com.mlconnector.powerbi.push.PushTables;
 import com.mlconnector.state.DeliveryState;
-import com.mlconnector.sync.Batch;
+import com.mlconnector.state.FollowUpsOwed;
 import com.mlconnector.sync.DestinationRun;
 import com.mlconnector.sync.EntitySync;
-import com.mlconnector.sync.Mappings;
+import com.mlconnector.sync.FollowUps;
 import com.mlconnector.sync.RunLedger;
 import org.apache.camel.Exchange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.math.BigDecimal;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.LocalDate;
-import java.time.OffsetDateTime;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 
 /**
- * The Power BI destination (route bean {@code powerbi}): a push dataset in a workspace, one table per mapped entity.
+ * The Power BI destination (route bean {@code powerbi}), in one of two modes (powerbi.model):
  * <ul>
- * <li>append tables get the rows whose keys Power BI does not hold yet; when rows it holds changed or vanished (or a
- * batch is in doubt after a crash) the table is replaced at the end of the run, unless powerbi.on-change=append;</li>
- * <li>replace tables are replaced (delete all rows, post the full set from the landing database) whenever they
- * changed;</li>
- * <li>every POST waits for the {@link PushPacer}; Power BI's 429s are honoured by the shared retry policy.</li>
+ * <li><b>import</b> ({@link ImportModel}): Power BI reads the landing database through a semantic model the connector
+ * provisions; a run that landed rows owes the model a refresh of its table, asked once for the runs that owe it;</li>
+ * <li><b>push</b> ({@link PushTables}): rows are posted to a push dataset, paced to its limits; a model someone else made
+ * over the landing database may be refreshed after the runs (powerbi.refresh-dataset-id).</li>
  * </ul>
  */
 public final class PowerBiDestination implements com.mlconnector.destination.Destination, com.mlconnector.destination.AfterRuns {
@@ -45,37 +34,46 @@ public final class PowerBiDestination implements com.mlconnector.destination.Des
     private static final Logger LOG = LoggerFactory.getLogger(PowerBiDestination.class);
 
     private final PowerBiSettings settings;
+    private final PowerBiSettings.Model mode;
     private final PowerBiClient client;
-    private final PushPacer pacer;
+    private final PushTables push;
+    private final ImportModel model;
     private final PacingClock clock;
     private final DeliveryState state;
-    private final LandingDatabase landing;
-    private final Mappings mappings;
-    private final com.mlconnector.state.DeadLetters deadLetters;
-    private final Map<String, Long> tableRows = new ConcurrentHashMap<>();
-    private volatile String datasetId;
+    private final FollowUps followUps;
 
-    private final com.mlconnector.sync.FollowUps followUps;
-
-    public PowerBiDestination(PowerBiSettings settings, PowerBiClient client, PushPacer pacer, PacingClock clock,
-                              DeliveryState state, LandingDatabase landing, Mappings mappings,
-                              com.mlconnector.state.DeadLetters deadLetters, com.mlconnector.sync.FollowUps followUps) {
-        this.followUps = followUps;
+    /**
+     * @param mode  the mode resolved for this installation
+     * @param push  the push dataset (push mode)
+     * @param model the import model (import mode)
+     */
+    public PowerBiDestination(PowerBiSettings settings, PowerBiSettings.Model mode, PowerBiClient client, PushTables push,
+                              ImportModel model, PacingClock clock, DeliveryState state, FollowUps followUps) {
         this.settings = settings;
+        this.mode = mode;
         this.client = client;
-        this.pacer = pacer;
+        this.push = push;
+        this.model = model;
         this.clock = clock;
         this.state = state;
-        this.landing = landing;
-        this.mappings = mappings;
-        this.deadLetters = deadLetters;
-        if (settings.enabled && settings.refreshDatasetId != null) {
+        this.followUps = followUps;
+        if (settings.enabled && (mode == PowerBiSettings.Model.IMPORT || settings.refreshDatasetId != null)) {
             followUps.register(this); // the model's refresh: once after the runs that landed rows
         }
     }
 
     public PowerBiClient client() {
         return client;
+    }
+
+    /** The mode this installation delivers in. */
+    public PowerBiSettings.Model mode() {
+        return mode;
+    }
+
+    /** The import model (null in push mode). */
+    public ImportModel importModel() {
+        return model;
     }
 
     @Override
@@ -94,92 +92,49 @@ public final class PowerBiDestination implements com.mlconnector.destination.Des
         return settings.enabled && settings.takes(mapping.table());
     }
 
+    /** Push mode posts batches; an import model reads the landing tables and takes none. */
+    @Override
+    public boolean batches() {
+        return mode == PowerBiSettings.Model.PUSH;
+    }
+
     /** Its step at the end of a run: {@code direct:finish-powerbi}. */
     @Override
     public boolean finishes() {
         return true;
     }
 
-    /** Finds the dataset or creates it, and puts every table's schema from the mapping (once per process). */
-    public synchronized String dataset() throws Exception {
-        if (datasetId != null) {
-            return datasetId;
-        }
-        List<EntityMapping> tables = settings.tables.stream().map(mappings::get).toList();
-        String id = client.findDataset(settings.datasetName);
-        if (id == null) {
-            String schemas = tables.stream().map(PowerBiRows::tableSchema).collect(Collectors.joining(",", "[", "]"));
-            id = client.createDataset(settings.datasetName, settings.retention, schemas);
-            LOG.info("Power BI: created push dataset '{}' ({}) with tables {}", settings.datasetName, id, settings.tables);
-        } else {
-            for (EntityMapping m : tables) {
-                client.putTable(id, m.table(), PowerBiRows.tableSchema(m)); // follows mapping changes
-            }
-            LOG.info("Power BI: using push dataset '{}' ({}); table schemas updated from the mappings", settings.datasetName, id);
-        }
-        datasetId = id;
-        return id;
+    /** Finds the push dataset or creates it (push mode). */
+    public String dataset() throws Exception {
+        return push.dataset();
+    }
+
+    /** One batch into the push dataset (push mode; routes/powerbi.yaml, deliver-powerbi). */
+    public void write(Exchange exchange) throws Exception {
+        push.write(exchange);
     }
 
     /**
-     * Delivers the changed rows in the body. The body becomes the rows Power BI took (what gets remembered);
-     * everything else marks the table for a replace at the end of the run.
+     * At the end of a run: in push mode the replace the run called for (or a crash left behind); then, when rows
+     * landed, the model's refresh is owed (asked once for the runs that owe it, sync.FollowUps).
      */
-    public void write(Exchange exchange) throws Exception {
-        Batch b = exchange.getMessage().getBody(Batch.class);
-        EntitySync sync = exchange.getProperty(RunLedger.SYNC, EntitySync.class);
-        DestinationRun d = sync.destination(DESTINATION);
-        EntityMapping m = b.mapping();
-        List<Integer> fresh = new ArrayList<>();
-        boolean changedOrGone = b.kind() == Batch.Kind.DELETE;
-        if (!changedOrGone) {
-            for (int i = 0; i < b.size(); i++) {
-                if (d.known().containsKey(b.keys().get(i)) && settings.onChange == PowerBiSettings.Mode.REPLACE) {
-                    changedOrGone = true;
-                } else {
-                    fresh.add(i);
-                }
-            }
-        }
-        if (settings.mode(m.table()) == PowerBiSettings.Mode.REPLACE || changedOrGone) {
-            d.markForReplace();
-        }
-        if (d.needsReplace() || fresh.isEmpty()) {
-            exchange.getMessage().setBody(b.only(new int[0])); // the replace at the end of the run will carry them
-            return;
-        }
-        Batch send = fresh.size() == b.size() ? b : b.only(fresh.stream().mapToInt(Integer::intValue).toArray());
-        String ds = dataset();
-        checkCap(m, held(m.table()), send.size()); // before anything is marked or posted
-        state.markPending(send.id(), m.table(), DESTINATION);
-        int truncated;
-        try {
-            truncated = post(ds, m, send.rows());
-        } catch (org.apache.camel.http.base.HttpOperationFailedException e) {
-            if (e.getStatusCode() >= 400 && e.getStatusCode() < 500 && send.size() <= settings.rowsPerPost) {
-                state.clearPending(send.id()); // refused outright: Power BI did not take these rows
-            }
-            throw e;
-        }
-        d.delivered(send.size());
-        LOG.info("run={} entity={} destination=powerbi batch={} rows={} posted to {}{}", sync.getRunId(), m.entitySet(),
-                b.sequence(), send.size(), m.table(), truncated == 0 ? "" : " (" + truncated + " strings cut to 4,000 characters)");
-        exchange.getMessage().setHeader(com.mlconnector.sync.DeliveryRecorder.TRUNCATED, truncated);
-        exchange.getMessage().setBody(send);
-    }
-
-    /** At the end of a run: the replace the run called for (or a crash left behind), then the model refresh. */
     public void finish(Exchange exchange) throws Exception {
         EntitySync sync = exchange.getProperty(RunLedger.SYNC, EntitySync.class);
-        EntityMapping m = sync.getMapping();
-        DestinationRun d = sync.destination(DESTINATION);
-        if (d.needsReplace() || state.inDoubt(m.table(), DESTINATION)) {
-            replace(sync.getRunId(), m, d);
+        boolean defer = exchange.getMessage().getHeader(FollowUps.DEFER, false, Boolean.class);
+        String table = sync.getMapping().table();
+        if (mode == PowerBiSettings.Model.IMPORT) {
+            DestinationRun landing = sync.destination(RunLedger.DESTINATION);
+            boolean provisioned = model.ensure(sync.getRunId(), this);
+            if (provisioned || sync.getRowsWritten() > 0 || landing.deleted() > 0) {
+                followUps.owe(this, table, sync.getRunId(), defer);
+            } else {
+                followUps.askOwed(this, defer); // a refresh that failed before is asked again by the next run of any table
+            }
+            return;
         }
-        if (settings.refreshDatasetId != null && d.deliveredRows() > 0) {
-            // the model is refreshed once for the runs that owe it (sync.FollowUps), not once per table
-            followUps.owe(this, m.table(), sync.getRunId(), exchange.getMessage().getHeader(com.mlconnector.sync.FollowUps.DEFER,
-                    false, Boolean.class));
+        push.finish(sync);
+        if (settings.refreshDatasetId != null && sync.destination(DESTINATION).deliveredRows() > 0) {
+            followUps.owe(this, table, sync.getRunId(), defer);
         }
     }
 
@@ -188,149 +143,32 @@ public final class PowerBiDestination implements com.mlconnector.destination.Des
         return settings.refreshCoalesceSeconds;
     }
 
-    /** One refresh of powerbi.refresh-dataset-id for every table whose runs owe it, recorded under each run. */
+    /** One refresh for every table whose runs owe it, recorded under each run. */
     @Override
-    public void followUp(List<com.mlconnector.state.FollowUpsOwed.Owed> owed) throws Exception {
-        if (settings.refreshDatasetId != null) {
-            refresh(owed);
+    public void followUp(List<FollowUpsOwed.Owed> owed) throws Exception {
+        if (mode == PowerBiSettings.Model.IMPORT) {
+            model.refresh(owed, this);
+        } else if (settings.refreshDatasetId != null) {
+            refreshOtherModel(owed);
         }
     }
 
-    /** Replaces a table now (the replay of a Power BI dead letter: the table is made whole from the landing database). */
-    /**
-     * A dead-lettered batch again (routes/powerbi.yaml, replay-powerbi). A push table cannot take a batch twice
-     * safely, so the table is rebuilt whole from the landing database, which answers every dead letter of the table
-     * for Power BI: the others, and this one replayed again, are not rebuilt twice (a rebuild counts against Power
-     * BI's rows per hour).
-     */
+    /** A dead-lettered push batch again (push mode; replay-powerbi): the table is rebuilt from the landing database. */
     public void replay(Exchange exchange) throws Exception {
-        Batch dead = exchange.getMessage().getBody(Batch.class);
-        String of = exchange.getMessage().getHeader(com.mlconnector.sync.DeliveryRecorder.REPLAY_OF, String.class);
-        String table = dead.mapping().table();
-        if (of != null && !deadLetters.isWaiting(of)) {
-            exchange.getMessage().setHeader(com.mlconnector.sync.DeliveryRecorder.REPLAY_ANSWER, table + " was replaced in Power BI already");
-            return;
-        }
-        repairTable(table, "replay-" + of);
-        deadLetters.markAllReplayed(table, DESTINATION);
-        exchange.getMessage().setHeader(com.mlconnector.sync.DeliveryRecorder.REPLAY_ANSWER, table + " replaced in Power BI from the landing database");
+        push.replay(exchange);
     }
 
     public void repairTable(String table, String runId) throws Exception {
-        replace(runId, mappings.get(table), null);
+        push.repairTable(table, runId);
     }
 
-    private void replace(String runId, EntityMapping m, DestinationRun d) throws Exception {
-        Instant started = Instant.now();
-        String ds = dataset();
-        checkCap(m, 0, landing.count(m.table())); // a replace that cannot fit must not empty the table first
-        // one mark per run and table, within pending_delivery's 64 characters whatever the run id (a replay's names its
-        // dead letter) and the table's name: run id and table together as a name-based UUID
-        String marker = "replace-" + java.util.UUID.nameUUIDFromBytes((runId + "\u001f" + m.table())
-                .getBytes(java.nio.charset.StandardCharsets.UTF_8));
-        state.markPending(marker, m.table(), DESTINATION);
-        client.deleteRows(ds, m.table());
-        tableRows.put(m.table(), 0L);
-        int rows = 0;
-        int truncated = 0;
-        String cols = m.columns().stream().map(c -> LandingDialect.quote(c.name())).collect(Collectors.joining(", "));
-        String keys = java.util.Arrays.stream(m.keyColumns()).mapToObj(k -> LandingDialect.quote(m.columns().get(k).name()))
-                .collect(Collectors.joining(", "));
-        try (Connection c = landing.dataSource().getConnection()) {
-            c.setAutoCommit(false); // lets PostgreSQL stream with the fetch size instead of loading everything
-            try (PreparedStatement ps = c.prepareStatement("SELECT " + cols + " FROM " + LandingDialect.quote(m.table())
-                    + " ORDER BY " + keys)) {
-                ps.setFetchSize(settings.rowsPerPost);
-                try (ResultSet rs = ps.executeQuery()) {
-                    List<Object[]> chunk = new ArrayList<>(settings.rowsPerPost);
-                    while (rs.next()) {
-                        chunk.add(row(rs, m.columns()));
-                        if (chunk.size() == settings.rowsPerPost) {
-                            truncated += post(ds, m, chunk);
-                            rows += chunk.size();
-                            chunk.clear();
-                        }
-                    }
-                    if (!chunk.isEmpty()) {
-                        truncated += post(ds, m, chunk);
-                        rows += chunk.size();
-                    }
-                }
-            } finally {
-                c.rollback();
-                c.setAutoCommit(true);
-            }
-        }
-        state.adopt(m.table(), RunLedger.DESTINATION, DESTINATION, runId, rows, truncated, started);
-        // rows a replace posted are delivered rows too (the metric counted only batch posts before)
-        com.mlconnector.ops.ConnectorMetrics.delivered(m.table(), DESTINATION, rows, Duration.between(started, Instant.now()));
-        if (d != null) {
-            d.delivered(rows);
-        }
-        LOG.info("run={} entity={} destination=powerbi table {} replaced: {} rows posted{} in {}", runId, m.entitySet(),
-                m.table(), rows, truncated == 0 ? "" : " (" + truncated + " strings cut to 4,000 characters)",
-                RunLedger.formatDuration(Duration.between(started, Instant.now())));
-    }
-
-    /** Rows the Power BI table holds, as far as the connector knows (what it confirmed there). */
-    private long held(String table) {
-        return tableRows.computeIfAbsent(table, t -> {
-            try {
-                return state.count(t, DESTINATION);
-            } catch (java.sql.SQLException e) {
-                return 0L;
-            }
-        });
-    }
-
-    /**
-     * A push table without a retention policy holds at most 5,000,000 rows (powerbi.max-table-rows): rows that would
-     * pass that are refused here, before anything is posted, with what to do instead. (basicFIFO tables keep the newest
-     * 200,000 rows and drop older ones: nothing to refuse.)
-     */
-    private void checkCap(EntityMapping m, long held, long adding) {
-        if (!"None".equals(settings.retention) || held + adding <= settings.maxTableRows) {
-            return;
-        }
-        throw new PowerBiRowCapException(String.format("Power BI table %s would hold %,d rows (%,d now, %,d to add), more than the "
-                + "%,d a push table without a retention policy can hold (powerbi.max-table-rows); nothing was posted. Choose one: "
-                + "powerbi.retention-policy=basicFIFO (keeps the newest 200,000 rows), a narrower mapping for %s (fewer rows), "
-                + "or leave %s out of powerbi.tables and let a Power BI model refresh from the landing database "
-                + "(powerbi.refresh-dataset-id)", m.table(), held + adding, held, adding, settings.maxTableRows, m.table(), m.table()));
-    }
-
-    /** Rows past what a Power BI push table can hold: not retried (it needs a decision, not time). */
-    public static final class PowerBiRowCapException extends RuntimeException {
-        PowerBiRowCapException(String message) {
-            super(message);
-        }
-    }
-
-    /** Posts rows in requests of at most powerbi.rows-per-post, each waiting for the pacer. */
-    private int post(String ds, EntityMapping m, List<Object[]> rows) throws Exception {
-        int truncated = 0;
-        for (int from = 0; from < rows.size(); from += settings.rowsPerPost) {
-            List<Object[]> part = rows.subList(from, Math.min(rows.size(), from + settings.rowsPerPost));
-            PowerBiRows.Body body = PowerBiRows.body(m, part);
-            long held = held(m.table());
-            PushPacer.Permit permit = pacer.acquire(m.table(), part.size(), held);
-            try {
-                client.postRows(ds, m.table(), body.json());
-            } finally {
-                permit.sent();
-            }
-            tableRows.merge(m.table(), (long) part.size(), Long::sum);
-            truncated += body.truncated();
-        }
-        return truncated;
-    }
-
-    private void refresh(List<com.mlconnector.state.FollowUpsOwed.Owed> owed) throws Exception {
+    /** Push mode's refresh of powerbi.refresh-dataset-id, a model someone made over the landing database. */
+    private void refreshOtherModel(List<FollowUpsOwed.Owed> owed) throws Exception {
         Instant started = Instant.now();
         client.startRefresh(settings.refreshDatasetId);
         Instant deadline = clock.now().plusSeconds(settings.refreshTimeoutSeconds);
         Duration wait = Duration.ofSeconds(2);
-        String tables = owed.stream().map(com.mlconnector.state.FollowUpsOwed.Owed::table).collect(Collectors.joining(", "));
+        String tables = owed.stream().map(FollowUpsOwed.Owed::table).collect(Collectors.joining(", "));
         while (true) {
             JsonNode r = client.latestRefresh(settings.refreshDatasetId);
             String status = r.path("status").asText("Unknown");
@@ -354,22 +192,5 @@ public final class PowerBiDestination implements com.mlconnector.destination.Des
             clock.sleep(wait);
             wait = wait.multipliedBy(2).compareTo(Duration.ofSeconds(30)) > 0 ? Duration.ofSeconds(30) : wait.multipliedBy(2);
         }
-    }
-
-    private static Object[] row(ResultSet rs, List<TargetColumn> cols) throws java.sql.SQLException {
-        Object[] r = new Object[cols.size()];
-        for (int i = 0; i < r.length; i++) {
-            Class<?> type = switch (cols.get(i).type()) {
-                case STRING, ENUM -> String.class;
-                case INT -> Integer.class;
-                case LONG -> Long.class;
-                case DECIMAL -> BigDecimal.class;
-                case BOOLEAN -> Boolean.class;
-                case DATE -> LocalDate.class;
-                case DATETIME -> OffsetDateTime.class;
-            };
-            r[i] = rs.getObject(i + 1, type);
-        }
-        return r;
     }
 }

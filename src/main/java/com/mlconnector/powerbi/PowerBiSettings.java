@@ -24,6 +24,12 @@ public final class PowerBiSettings {
 
     public enum Mode { APPEND, REPLACE }
 
+    /** How Power BI gets the rows: an import model the connector provisions and refreshes, or a push dataset. */
+    public enum Model { IMPORT, PUSH }
+
+    /** Push semantic models can no longer be created after this day (Microsoft's real-time streaming page). */
+    public static final java.time.LocalDate PUSH_RETIRED = java.time.LocalDate.of(2027, 10, 31);
+
     public final boolean enabled;
     public final String apiUrl;
     public final String workspaceId;
@@ -49,6 +55,18 @@ public final class PowerBiSettings {
     public final int refreshCoalesceSeconds;
     /** The Fabric REST API (semantic models as items, in TMDL): another host and token audience than apiUrl's. */
     public final String fabricApiUrl;
+    /** powerbi.model as configured; null when not set (import for a new installation, push where push was used). */
+    public final Model model;
+    /** Where Power BI reaches the landing database, when not under landing.jdbc-url's names (a public name, a gateway's). */
+    public final String sourceServer;
+    public final String sourceDatabase;
+    /** The landing database's read-only account for the model's data source; unset: credentials are set in Power BI. */
+    public final String sourceUsername;
+    public final String sourcePassword;
+    /** A whole-model refresh on shared capacity (no enhanced refresh): at most this many in any 24 hours. */
+    public final int refreshesPerDay;
+    /** The enhanced refresh's retryCount: Power BI's own retries of a failed refresh before it ends Failed. */
+    public final int refreshRetryCount;
     /** The scope of a Fabric API token. */
     public static final String FABRIC_SCOPE = "https://api.fabric.microsoft.com/.default";
 
@@ -95,6 +113,24 @@ public final class PowerBiSettings {
         this.refreshDatasetId = trim(p.apply("powerbi.refresh-dataset-id"));
         this.refreshTimeoutSeconds = integer(p, "powerbi.refresh-timeout-seconds", 1800, 1, 86_400);
         this.refreshCoalesceSeconds = integer(p, "powerbi.refresh-coalesce-seconds", 300, 0, 86_400);
+        String modelText = trim(p.apply("powerbi.model"));
+        if (modelText == null) {
+            this.model = null;
+        } else if (modelText.equalsIgnoreCase("import") || modelText.equalsIgnoreCase("push")) {
+            this.model = Model.valueOf(modelText.toUpperCase(Locale.ROOT));
+        } else {
+            throw new ConfigException("powerbi.model must be import or push, got '" + modelText + "'");
+        }
+        this.sourceServer = trim(p.apply("powerbi.source-server"));
+        this.sourceDatabase = trim(p.apply("powerbi.source-database"));
+        this.sourceUsername = trim(p.apply("powerbi.source-username"));
+        this.sourcePassword = p.apply("powerbi.source-password");
+        if (sourceUsername != null && (sourcePassword == null || sourcePassword.isEmpty())) {
+            throw new ConfigException("powerbi.source-password is required with powerbi.source-username (the landing database's "
+                    + "read account for the model's data source; encrypt it like every secret)");
+        }
+        this.refreshesPerDay = integer(p, "powerbi.refreshes-per-day", 8, 1, 48);
+        this.refreshRetryCount = integer(p, "powerbi.refresh-retry-count", 1, 0, 10);
     }
 
     public boolean takes(String table) {

@@ -145,6 +145,15 @@ final class ImportModels {
         gateway.put(server + "\u001f" + database, reach);
     }
 
+    void scheduled(String modelId) {
+        Model m = models.get(modelId);
+        TmdlModel def = m.definition.get();
+        synchronized (m) {
+            m.refreshes.addFirst(new Refresh(false, "full", "transactional",
+                    def == null ? List.of() : List.copyOf(def.tables().keySet()), clock.now()));
+        }
+    }
+
     List<JsonNode> refreshRequests() {
         return List.copyOf(refreshRequests);
     }
@@ -337,7 +346,9 @@ final class ImportModels {
             Refresh r = new Refresh(enhanced, body.path("type").asText(enhanced ? "automatic" : "full"),
                     body.path("commitMode").asText("transactional"), tables, clock.now());
             m.refreshes.addFirst(r);
-            ex.getResponseHeaders().set("Location", "refreshes/" + r.id);
+            // absolute, as Power BI answers: https://<host>/v1.0/myorg/groups/{g}/datasets/{id}/refreshes/{requestId}
+            ex.getResponseHeaders().set("Location", "https://" + ex.getRequestHeaders().getFirst("Host")
+                    + ex.getRequestURI().getPath().replaceAll("/+$", "") + "/" + r.id);
             ex.getResponseHeaders().set("RequestId", r.id);
             ex.getResponseHeaders().set("x-ms-request-id", r.id);
             send(ex, 202, "application/json", "");

@@ -196,6 +196,11 @@ public final class PowerBiEmulator extends EmulatorServer {
         models.reachSource(server, database, new ImportModels.Reach(jdbcUrl, jdbcUser, jdbcPassword, username, password));
     }
 
+    /** Power BI's own schedule starts a refresh of the model (not asked through the API; it counts in the day's refreshes). */
+    public void scheduledRefresh(String modelId) {
+        models.scheduled(modelId);
+    }
+
     /** The refresh requests' bodies, as they came (tests). */
     public List<JsonNode> refreshRequests() {
         return models.refreshRequests();

@@ -28,6 +28,10 @@ public final class Sandbox implements AutoCloseable {
     /** Not a secret either: the sandbox Tableau's personal access token. */
     public static final String TABLEAU_PAT_SECRET = "sandbox-pat-secret";
     public static final String TABLEAU_SITE = "finance";
+    /** How the sandbox Power BI names the sandbox's landing database (a partition's server and database) and its read account. */
+    public static final String LANDING_SERVER = "sandbox-landing:5432";
+    public static final String LANDING_DATABASE = "landing";
+    public static final String LANDING_READER = "powerbi_reader";
     /** The sandbox's published data source over the landing database. */
     public static final String TABLEAU_DATASOURCE = "4f9a3c1e-7d2b-4e8a-9c61-5b0d2e7f8a10";
     public static final List<String> COMPANIES = List.of("usmf", "demf", "gbsi");

@@ -298,6 +298,18 @@ public final class DeliveryState {
         });
     }
 
+    /** Has this destination ever been sent rows (an audit row other than a refresh's: an installation that used it)? */
+    public boolean everSentRows(String destination) throws SQLException {
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM (SELECT 1 FROM "
+                + "batch_audit WHERE destination = ? AND kind <> 'REFRESH' FETCH FIRST 1 ROWS ONLY) used")) {
+            ps.setString(1, destination);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1) > 0;
+            }
+        }
+    }
+
     /** An audit row for an action on a whole table (a replace, a refresh). */
     public void note(String runId, String table, String destination, String kind, int rows, String status, String answer,
                      Instant started) throws SQLException {

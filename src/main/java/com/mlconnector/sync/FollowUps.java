@@ -63,6 +63,16 @@ public final class FollowUps {
         }
     }
 
+    /**
+     * A run that landed nothing: what the destination still owes from earlier runs (a refresh that failed) is asked at its
+     * end, unless the caller defers it or the service coalesces it. Throws when asked and it failed.
+     */
+    public void askOwed(AfterRuns destination, boolean deferred) throws Exception {
+        if (!deferred && !coalescing) {
+            ask(destination);
+        }
+    }
+
     /** Everything owed, asked now, one follow-up per destination (the end of sync --once); the problems, if any. */
     public List<String> askAll() {
         List<String> problems = new ArrayList<>();

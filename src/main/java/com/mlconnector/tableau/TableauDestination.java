@@ -2,6 +2,8 @@ package com.mlconnector.tableau;
 
 import com.mlconnector.mapping.EntityMapping;
 import com.mlconnector.state.DeliveryState;
+import com.mlconnector.state.FollowUpsOwed;
+import com.mlconnector.sync.FollowUps;
 import com.mlconnector.sync.Batch;
 import com.mlconnector.sync.DestinationRun;
 import com.mlconnector.sync.EntitySync;
@@ -34,7 +36,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * the next poll come now (the job's own finishCode stays the judge of success).</li>
  * </ul>
  */
-public final class TableauDestination implements com.mlconnector.destination.Destination {
+public final class TableauDestination implements com.mlconnector.destination.Destination, com.mlconnector.destination.AfterRuns {
     public static final String DESTINATION = "tableau";
     /** Header: only mark the refresh as owed; the caller refreshes once after several tables landed. */
     public static final String DEFER = "deferTableauRefresh";
@@ -45,6 +47,7 @@ public final class TableauDestination implements com.mlconnector.destination.Des
     private final RefreshLedger ledger;
     private final DeliveryState audit;
     private final RetryPolicy retry;
+    private final FollowUps followUps;
     private final Map<String, Object> locks = new ConcurrentHashMap<>();
     private final Map<String, RefreshWatch> following = new ConcurrentHashMap<>();
     private final Map<String, UnclaimedFailure> unclaimedFailures = new ConcurrentHashMap<>();
@@ -54,12 +57,16 @@ public final class TableauDestination implements com.mlconnector.destination.Des
     }
 
     public TableauDestination(TableauSettings settings, TableauClient client, RefreshLedger ledger, DeliveryState audit,
-                              RetryPolicy retry) {
+                              RetryPolicy retry, FollowUps followUps) {
         this.settings = settings;
         this.client = client;
         this.ledger = ledger;
         this.audit = audit;
         this.retry = retry;
+        this.followUps = followUps;
+        if (settings.enabled) {
+            followUps.register(this); // the extract refreshes: once per data source after the runs that landed rows
+        }
     }
 
     public TableauSettings settings() {
@@ -99,27 +106,63 @@ public final class TableauDestination implements com.mlconnector.destination.Des
     }
 
     /**
-     * At the end of a run: when rows landed (or a refresh is still owed from before), refresh each data source that
-     * reads the table. A refresh that does not succeed makes the run PARTIAL; it does not undo the landing.
+     * At the end of a run: when rows landed (or a refresh is still owed from before), each data source that reads the
+     * table owes a refresh, asked once for the runs that owe it (sync.FollowUps): at the end of this run, of a
+     * sync --once, or of the service's window (tableau.refresh-interval-seconds). A refresh asked at the end of this run
+     * that does not succeed makes the run PARTIAL; it does not undo the landing.
      */
     public void finish(Exchange exchange) throws Exception {
         EntitySync sync = exchange.getProperty(RunLedger.SYNC, EntitySync.class);
         String table = sync.getMapping().table();
         DestinationRun landing = sync.destination(RunLedger.DESTINATION);
         boolean landed = sync.getRowsWritten() > 0 || landing.deleted() > 0;
-        boolean defer = exchange.getMessage().getHeader(DEFER, false, Boolean.class);
+        boolean defer = exchange.getMessage().getHeader(DEFER, false, Boolean.class)
+                || exchange.getMessage().getHeader(FollowUps.DEFER, false, Boolean.class);
+        boolean owes = false;
         for (String ds : settings.datasourcesReading(table)) {
             if (landed) {
                 ledger.owe(ds, table, Instant.now());
             }
-            if (defer) {
-                continue; // refreshed once by the caller, after the other tables have landed too
+            owes |= landed || ledger.owed(ds);
+        }
+        if (!owes) {
+            return;
+        }
+        try {
+            followUps.owe(this, table, sync.getRunId(), defer);
+        } catch (TableauException e) {
+            sync.followUpFailed(e.getMessage());
+        }
+    }
+
+    /** The service's window: the data sources are refreshed once the oldest run owing a refresh is this old. */
+    @Override
+    public int coalesceSeconds() {
+        return settings.refreshIntervalSeconds;
+    }
+
+    /**
+     * One refresh of each data source that reads a table these runs landed, recorded under the first run that owed it.
+     * Returns normally only when every one succeeded; otherwise the tables stay owed and are asked again.
+     */
+    @Override
+    public void followUp(List<FollowUpsOwed.Owed> owed) throws Exception {
+        Map<String, FollowUpsOwed.Owed> first = new java.util.LinkedHashMap<>();
+        for (FollowUpsOwed.Owed o : owed) {
+            for (String ds : settings.datasourcesReading(o.table())) {
+                first.putIfAbsent(ds, o);
             }
+        }
+        List<String> problems = new ArrayList<>();
+        for (Map.Entry<String, FollowUpsOwed.Owed> e : first.entrySet()) {
             try {
-                refreshIfOwed(ds, sync.getRunId(), table);
-            } catch (TableauException e) {
-                sync.followUpFailed(e.getMessage());
+                refreshIfOwed(e.getKey(), e.getValue().runId(), e.getValue().table());
+            } catch (TableauException ex) {
+                problems.add(ex.getMessage());
             }
+        }
+        if (!problems.isEmpty()) {
+            throw new TableauException(String.join("; ", problems));
         }
     }
 

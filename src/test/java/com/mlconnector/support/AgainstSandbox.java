@@ -23,6 +23,7 @@ public final class AgainstSandbox {
         props.put("landing.jdbc-url", landingUrl);
         props.put("powerbi.api-url", sandbox.powerBi().apiUrl());
         props.put("powerbi.workspace-id", Sandbox.WORKSPACE);
+        props.put("powerbi.model", "push"); // an H2 landing: import mode would need a database Power BI can reach
         props.put("databricks.host", sandbox.databricks().baseUrl());
         props.put("databricks.client-id", Sandbox.DATABRICKS_CLIENT);
         props.put("databricks.client-secret", Sandbox.CLIENT_SECRET);

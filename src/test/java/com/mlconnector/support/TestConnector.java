@@ -29,6 +29,7 @@ public final class TestConnector {
         p.setProperty("retry.max-backoff-ms", "200");
         p.setProperty("retry.default-retry-after-seconds", "1");
         p.setProperty("powerbi.enabled", "false"); // Power BI, Databricks and Tableau tests switch them on
+        p.setProperty("powerbi.model", "push"); // the push tests' mode; the import model's tests say import
         p.setProperty("databricks.enabled", "false");
         p.setProperty("tableau.enabled", "false");
         p.setProperty("events.enabled", "false"); // business-event tests switch them on

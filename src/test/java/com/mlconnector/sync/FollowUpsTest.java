@@ -37,6 +37,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * failed stays owed and is asked again with the next.
  */
 class FollowUpsTest {
+    private static final String GL_SOURCE = "0d1c2b3a-0000-4000-8000-00000000a001";
+    private static final String VENDOR_SOURCE = "0d1c2b3a-0000-4000-8000-00000000a002";
+
     @TempDir
     Path dir;
 
@@ -54,6 +57,15 @@ class FollowUpsTest {
         Map<String, String> p = AgainstSandbox.settings(sandbox, "jdbc:h2:file:" + dir.resolve("data/landing").toAbsolutePath());
         p.put("powerbi.refresh-dataset-id", model);
         p.put("powerbi.tables", "GLAccounts,Vendors");
+        // Tableau: two published data sources over the landing tables (one reads GL, one the vendors' side)
+        p.put("tableau.server-url", sandbox.tableau().baseUrl());
+        p.put("tableau.pat-name", Sandbox.TABLEAU_PAT_NAME);
+        p.put("tableau.pat-secret", Sandbox.TABLEAU_PAT_SECRET);
+        p.put("tableau.site", Sandbox.TABLEAU_SITE);
+        p.put("tableau.poll-initial-seconds", "0.2");
+        p.put("tableau.datasource-id", GL_SOURCE + "," + VENDOR_SOURCE);
+        p.put("tableau.datasource." + GL_SOURCE + ".tables", "GLEntries,GLAccounts");
+        p.put("tableau.datasource." + VENDOR_SOURCE + ".tables", "Vendors,Invoices,InvoiceLines");
         Files.writeString(dir.resolve("application.properties"), p.entrySet().stream()
                 .map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining("\n", "", "\n")));
         CommandLine cmd = new CommandLine(new ConnectorCommand()).setExecutionExceptionHandler(new FailureHandler());
@@ -85,6 +97,8 @@ class FollowUpsTest {
         Map<String, String> world = Map.of("sandbox.fno.throttle-share", "0", "sandbox.fno.rows.GeneralJournalAccountEntryBiEntities", "3000");
         try (Sandbox sandbox = Sandbox.start(world::get)) {
             String model = sandbox.powerBi().addImportModel("Finance model");
+            sandbox.tableau().addDatasource(GL_SOURCE, "GL (landing)");
+            sandbox.tableau().addDatasource(VENDOR_SOURCE, "Vendors (landing)");
             StringWriter err = new StringWriter();
             assertThat(syncOnce(sandbox, model, err)).as(err.toString()).isZero();
 
@@ -96,6 +110,8 @@ class FollowUpsTest {
                     .isEqualTo(landed.stream().map(r -> r.substring(0, r.indexOf('='))).collect(Collectors.toCollection(TreeSet::new)));
             assertThat(new TreeSet<>(Arrays.asList(params.get("run_ids").split(",")))).isEqualTo(new TreeSet<>(landed));
             assertThat(sandbox.powerBi().dataset("Finance model").refreshesAsked()).as("one refresh of the model").isEqualTo(1);
+            assertThat(sandbox.tableau().jobsOf(GL_SOURCE)).as("one extract refresh per data source").isEqualTo(1);
+            assertThat(sandbox.tableau().jobsOf(VENDOR_SOURCE)).isEqualTo(1);
 
             // one vendor changes: the next sync's Job run names Vendors alone, and the model is refreshed once more
             long runsBefore = landedRunCount();
@@ -107,11 +123,14 @@ class FollowUpsTest {
             assertThat(sandbox.databricks().jobRunParameters().get(1)).containsEntry("tables", "Vendors")
                     .containsEntry("run_ids", second.get(0));
             assertThat(sandbox.powerBi().dataset("Finance model").refreshesAsked()).isEqualTo(2);
+            assertThat(sandbox.tableau().jobsOf(GL_SOURCE)).as("GL did not change").isEqualTo(1);
+            assertThat(sandbox.tableau().jobsOf(VENDOR_SOURCE)).isEqualTo(2);
 
             // nothing changed: no Job run, no refresh
             assertThat(syncOnce(sandbox, model, err)).as(err.toString()).isZero();
             assertThat(sandbox.databricks().jobRuns()).isEqualTo(2);
             assertThat(sandbox.powerBi().dataset("Finance model").refreshesAsked()).isEqualTo(2);
+            assertThat(sandbox.tableau().jobsOf(GL_SOURCE) + sandbox.tableau().jobsOf(VENDOR_SOURCE)).isEqualTo(3);
         }
     }
 
@@ -142,6 +161,32 @@ class FollowUpsTest {
             assertThat(rt.followUps().owed("databricks")).as("settled").isEmpty();
             Thread.sleep(6_000);
             assertThat(rt.sandbox().databricks().jobRuns()).as("no second run for the same runs").isEqualTo(1);
+        }
+    }
+
+    @Test
+    void theServiceRefreshesEachTableauDataSourceOnceForTheRunsOfAWindow() throws Exception {
+        Properties p = TestConnector.defaults();
+        p.setProperty("tableau.enabled", "true");
+        p.setProperty("tableau.poll-initial-seconds", "0.2");
+        p.setProperty("sandbox.tableau.job-seconds", "1");
+        p.setProperty("tableau.refresh-interval-seconds", "12"); // longer than the four runs take
+        try (ConnectorRuntime rt = ConnectorRuntime.start(new RuntimeOptions(Path.of("."), p, true, null, null))) {
+            for (String t : List.of("Vendors", "GLAccounts", "GLEntries", "Products")) {
+                rt.syncNow(t, "test");
+            }
+            assertThat(rt.sandbox().tableau().refreshRequests()).as("owed, not refreshed per run").isZero();
+            long deadline = System.currentTimeMillis() + 40_000;
+            while (!rt.followUps().owed("tableau").isEmpty() && System.currentTimeMillis() < deadline) {
+                Thread.sleep(200);
+            }
+            assertThat(rt.followUps().owed("tableau")).as("settled").isEmpty();
+            assertThat(rt.sandbox().tableau().refreshRequests()).as("the one data source reading Vendors, GLAccounts, GLEntries")
+                    .isEqualTo(1);
+            assertThat(TestConnector.query(rt, "SELECT status FROM batch_audit WHERE destination = 'tableau' AND kind = 'REFRESH'"))
+                    .singleElement().satisfies(r -> assertThat(r).containsEntry("STATUS", "CONFIRMED"));
+            Thread.sleep(6_000);
+            assertThat(rt.sandbox().tableau().refreshRequests()).as("no second refresh for the same runs").isEqualTo(1);
         }
     }
 

@@ -16,6 +16,17 @@ public record LandingSource(String server, String database, String schema) {
      * database Power BI can reach: refused, naming what to do instead.
      */
     public static LandingSource of(String jdbcUrl, String serverOverride, String databaseOverride) {
+        return of(jdbcUrl, serverOverride, databaseOverride, false);
+    }
+
+    /**
+     * @param sandbox the sandbox's Power BI reaches its own H2 landing through a stand-in gateway, under the names
+     *                powerbi.source-server and powerbi.source-database (which it then needs)
+     */
+    public static LandingSource of(String jdbcUrl, String serverOverride, String databaseOverride, boolean sandbox) {
+        if (sandbox && jdbcUrl.startsWith("jdbc:h2:") && !blank(serverOverride) && !blank(databaseOverride)) {
+            return new LandingSource(serverOverride.trim(), databaseOverride.trim(), "PUBLIC");
+        }
         if (!jdbcUrl.startsWith("jdbc:postgresql://")) {
             throw new ConfigException("powerbi.model=import needs a landing database Power BI can reach, and landing.jdbc-url is "
                     + (jdbcUrl.startsWith("jdbc:h2:") ? "an embedded H2 file" : "not PostgreSQL")

@@ -42,8 +42,7 @@ public final class ModelProvisioner {
             return new Provisioned(id, true, false, true);
         }
         Map<String, String> definition = fabric.definition(id);
-        boolean ours = definition.values().stream().anyMatch(t -> t.contains("annotation " + ModelDefinition.OWNER + " = managed"));
-        if (!ours) {
+        if (!ours(definition)) {
             LOG.warn("Power BI: the semantic model '{}' ({}) was not made by the connector: it is refreshed, never rewritten", name, id);
             return new Provisioned(id, false, false, false);
         }
@@ -55,6 +54,31 @@ public final class ModelProvisioner {
         fabric.updateDefinition(id, merged);
         LOG.info("Power BI: semantic model '{}' ({}) brought in step with the mappings; what was added in Power BI is kept", name, id);
         return new Provisioned(id, false, true, true);
+    }
+
+    /** What check says of the model, reading only: its id, whether the connector made it, the parts the next run changes. */
+    public record Found(String id, boolean ours, List<String> behind) {
+    }
+
+    /** The model as it is now, or null when the workspace has none of that name; changes nothing. */
+    public Found inspect() throws Exception {
+        String id = fabric.find(name);
+        if (id == null) {
+            return null;
+        }
+        Map<String, String> definition = fabric.definition(id);
+        if (!ours(definition)) {
+            return new Found(id, false, List.of());
+        }
+        Map<String, String> merged = ModelUpdate.merge(definition, ModelDefinition.parts(tables, source));
+        List<String> behind = merged.keySet().stream().filter(k -> !definition.containsKey(k)
+                || !definition.get(k).stripTrailing().equals(merged.get(k).stripTrailing())).sorted().toList();
+        return new Found(id, true, behind);
+    }
+
+    /** Made by the connector: one of its objects carries the connector's annotation. */
+    private static boolean ours(Map<String, String> definition) {
+        return definition.values().stream().anyMatch(t -> t.contains("annotation " + ModelDefinition.OWNER + " = managed"));
     }
 
     /** The same parts with the same text (trailing blank lines aside). */

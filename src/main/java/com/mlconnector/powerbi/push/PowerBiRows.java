@@ -1,4 +1,4 @@
-package com.mlconnector.powerbi;
+package com.mlconnector.powerbi.push;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;

@@ -1,6 +1,7 @@
-package com.mlconnector.powerbi;
+package com.mlconnector.powerbi.push;
 
 import com.mlconnector.http.PacingClock;
+import com.mlconnector.powerbi.PowerBiSettings;
 
 import java.time.Duration;
 import java.time.Instant;

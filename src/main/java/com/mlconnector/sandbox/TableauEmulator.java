@@ -100,6 +100,7 @@ public final class TableauEmulator extends EmulatorServer {
     private volatile Duration apiLag = Duration.ZERO;
     private volatile boolean duplicateWebhooks;
     private volatile boolean answerAfterEvents;
+    private volatile Duration endEventDelay = Duration.ZERO;
     private volatile Supplier<String> webhookUrl = () -> null;
 
     public TableauEmulator(int port, String patName, String patSecret, String siteContentUrl, Duration sessionIdle,
@@ -140,6 +141,11 @@ public final class TableauEmulator extends EmulatorServer {
 
     public void duplicateWebhooks(boolean twice) {
         this.duplicateWebhooks = twice;
+    }
+
+    /** A job's end webhook is sent this long after the job ended (Tableau delivers webhooks asynchronously). */
+    public void endEventDelay(Duration d) {
+        this.endEventDelay = d;
     }
 
     /** The refresh POST is answered only after the job ended and its webhook was delivered (a slow Tableau). */
@@ -335,7 +341,7 @@ public final class TableauEmulator extends EmulatorServer {
                 throw new IOException("interrupted", e);
             }
         } else {
-            timer.schedule(end, delay, TimeUnit.MILLISECONDS);
+            timer.schedule(end, delay + endEventDelay.toMillis(), TimeUnit.MILLISECONDS);
         }
         sendJson(ex, 202, "{\"job\":{\"id\":" + quote(job.id) + ",\"mode\":\"Asynchronous\",\"type\":\"RefreshExtract\","
                 + "\"createdAt\":" + quote(job.createdAt.toString()) + "}}");

@@ -51,6 +51,10 @@ public final class TableauDestination implements com.mlconnector.destination.Des
     private final Map<String, Object> locks = new ConcurrentHashMap<>();
     private final Map<String, RefreshWatch> following = new ConcurrentHashMap<>();
     private final Map<String, UnclaimedFailure> unclaimedFailures = new ConcurrentHashMap<>();
+    /** Data sources whose refresh is being asked now (the POST sent, its job not followed yet). */
+    private final java.util.Set<String> asking = ConcurrentHashMap.newKeySet();
+    /** Failure webhooks still to come for jobs whose failure the polls saw first (they must not fail the next job). */
+    private final Map<String, Integer> lateFailures = new ConcurrentHashMap<>();
 
     /** A failure event no followed refresh has claimed (yet). */
     private record UnclaimedFailure(Instant createdAt, String why) {
@@ -224,7 +228,14 @@ public final class TableauDestination implements com.mlconnector.destination.Des
                 TableauClient.Job job;
                 Outcome o;
                 try {
-                    job = withRetries(() -> start(ds), "refresh of data source " + ds);
+                    asking.add(ds);
+                    unclaimedFailures.remove(ds);
+                    try {
+                        job = withRetries(() -> start(ds), "refresh of data source " + ds);
+                    } catch (Exception e) {
+                        asking.remove(ds);
+                        throw e;
+                    }
                     o = follow(ds, job);
                 } catch (TableauException e) {
                     audit.note(runId, table, DESTINATION, "REFRESH", 0, "FAILED", "data source " + ds + ": " + e.getMessage(), requested);
@@ -255,9 +266,22 @@ public final class TableauDestination implements com.mlconnector.destination.Des
      */
     public synchronized boolean failedByWebhook(String ds, Instant createdAt, String name) {
         String why = "DatasourceRefreshFailed webhook for " + (name == null || name.isBlank() ? ds : "'" + name + "'");
+        Integer late = lateFailures.get(ds);
+        if (late != null) {
+            // the event of a job whose failure a poll saw first: it must not fail the job followed now, whose time
+            // (Tableau's times have whole seconds) cannot tell them apart
+            if (late <= 1) {
+                lateFailures.remove(ds);
+            } else {
+                lateFailures.put(ds, late - 1);
+            }
+            return false;
+        }
         RefreshWatch w = following.get(ds);
         if (w == null) {
-            if (createdAt != null) {
+            // kept only while a refresh is being asked: a failure that arrives after its job was followed to its end is
+            // that job's, and must not fail the next one (Tableau's times have whole seconds: they cannot tell them apart)
+            if (createdAt != null && asking.contains(ds)) {
                 unclaimedFailures.put(ds, new UnclaimedFailure(createdAt, why));
             }
             return false;
@@ -269,10 +293,16 @@ public final class TableauDestination implements com.mlconnector.destination.Des
         return true;
     }
 
+    /** The poll saw the job fail before its webhook came: that webhook, when it comes, is the ended job's. */
+    private synchronized void expectLateFailureEvent(String ds) {
+        lateFailures.merge(ds, 1, (a, b) -> Math.min(a + b, settings.refreshAttempts));
+    }
+
     /** Starts following a job; a failure event that came before (for this job or a later time) ends it at once. */
     private synchronized RefreshWatch startFollowing(String ds, TableauClient.Job job) {
         RefreshWatch watch = new RefreshWatch(job);
         following.put(ds, watch);
+        asking.remove(ds);
         UnclaimedFailure early = unclaimedFailures.remove(ds);
         if (early != null && job.createdAt() != null && !early.createdAt().isBefore(job.createdAt())) {
             watch.fail(early.why());
@@ -321,8 +351,13 @@ public final class TableauDestination implements com.mlconnector.destination.Des
                     return switch (code) {
                         case 0 -> new Outcome(0, "succeeded", false);
                         case 2 -> new Outcome(2, "was cancelled in Tableau" + notes, false);
-                        default -> new Outcome(code, "failed (finishCode " + code + ")" + notes
-                                + (failedBy == null ? "" : ", told by the " + failedBy), true);
+                        default -> {
+                            if (failedBy == null) {
+                                expectLateFailureEvent(ds);
+                            }
+                            yield new Outcome(code, "failed (finishCode " + code + ")" + notes
+                                    + (failedBy == null ? "" : ", told by the " + failedBy), true);
+                        }
                     };
                 }
                 if (failedBy != null) {

@@ -108,6 +108,26 @@ class TableauDestinationTest {
         }
     }
 
+    /**
+     * The poll sees the first job fail before its webhook comes; the webhook then arrives while the second job is
+     * followed, in the same second (Tableau's times have whole seconds). It is the first job's: the second succeeds.
+     * (Found on a clean-clone CI run, where landsInPostgresqlAndRefreshes audited FAILED, FAILED, CONFIRMED.)
+     */
+    @Test
+    void aLateFailureWebhookOfTheJobBeforeDoesNotFailTheNextOne() throws Exception {
+        Properties p = tableau();
+        p.setProperty("tableau.poll-max-seconds", "0.2");
+        try (ConnectorRuntime rt = TestConnector.start(p)) {
+            rt.sandbox().tableau().nextFinishCodes(DS, 1);
+            rt.sandbox().tableau().endEventDelay(Duration.ofMillis(500));
+            rt.syncNow("GLAccounts", "test");
+            assertThat(rt.sandbox().tableau().refreshRequests()).isEqualTo(2);
+            assertThat(refreshAudit(rt)).extracting(r -> r.get("STATUS")).containsExactly("FAILED", "CONFIRMED");
+            assertThat(lastRunStatus(rt, "GLAccounts")).isEqualTo("SUCCEEDED");
+            until(() -> rt.sandbox().tableau().webhookAnswers().contains("DatasourceRefreshFailed 200"), 10_000, "the late webhook came");
+        }
+    }
+
     @Test
     void aRefreshThatKeepsFailingEndsTheRunPartialAndTheNextRunAsksAgainThoughNothingLanded() throws Exception {
         try (ConnectorRuntime rt = TestConnector.start(tableau())) {

@@ -115,19 +115,19 @@ public final class StatusGauges implements AutoCloseable {
         for (EntityMapping m : rt.mappings().all()) {
             pausedNext.put(m.table(), rt.pauses().isPaused(m.table()) ? 1.0 : 0.0);
         }
-        Map<String, Instant> owedSince = new HashMap<>();
+        Map<String, Instant> owedSince = new HashMap<>(); // one row per table and destination (follow_up_owed's key)
         for (StatusReport.Owed o : StatusReport.owed(rt.landing().dataSource())) {
-            owedSince.merge(o.table() + "|" + o.destination(), o.landedAt(), (a, b) -> a.isBefore(b) ? a : b);
+            owedSince.put(o.table() + "|" + o.destination(), o.landedAt());
         }
         for (String d : rt.activeDestinations()) {
             List<EntityMapping> taken = rt.mappings().all().stream().filter(m -> rt.takes(d, m)).toList();
             for (StatusReport.Line l : StatusReport.of(rt.landing().dataSource(), taken, d)) {
                 Instant last = l.lastSuccess();
+                Instant owed = owedSince.get(l.table() + "|" + d);
                 next.put(l.table() + "|" + d, new Reading(
                         Duration.between(last == null ? started : last, now).toSeconds(),
                         last == null ? 0 : last.getEpochSecond(), l.failuresSince(), l.deadLetters(), lastOk(l.table(), d),
-                        owedSince.containsKey(l.table() + "|" + d)
-                                ? Math.max(0, Duration.between(owedSince.get(l.table() + "|" + d), now).toSeconds()) : 0));
+                        owed == null ? 0 : Math.max(0, Duration.between(owed, now).toSeconds())));
             }
         }
         snapshot = next;

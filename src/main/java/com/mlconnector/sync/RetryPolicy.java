@@ -93,19 +93,14 @@ public final class RetryPolicy {
         return new Decision(backoff(retriesSoFar), reason);
     }
 
-    /** A call code makes by itself (outside a route's error handler). */
-    public interface Call<T> {
-        T run() throws Exception;
-    }
-
     /**
-     * Runs the call, retrying what {@link #decide} says may be retried (429 and 503 after their Retry-After, other 5xx
+     * Runs a call code makes by itself (outside a route's error handler), retrying what {@link #decide} says may be retried (429 and 503 after their Retry-After, other 5xx
      * and I/O failures with backoff), up to retry.max-attempts; anything else is thrown as it came.
      */
-    public <T> T retrying(Call<T> call) throws Exception {
+    public <T> T retrying(java.util.concurrent.Callable<T> call) throws Exception {
         for (int attempt = 1; ; attempt++) {
             try {
-                return call.run();
+                return call.call();
             } catch (Exception e) {
                 Decision d = decide(e, attempt - 1);
                 if (!d.retry() || attempt >= maxAttempts()) {

@@ -375,15 +375,11 @@ public final class TableauDestination implements com.mlconnector.destination.Des
         }
     }
 
-    interface Call<T> {
-        T run() throws Exception;
-    }
-
     /** One call, tried again on 429 (Retry-After), 5xx and dropped connections, by the shared retry policy. */
-    private <T> T withRetries(Call<T> call, String what) throws Exception {
+    private <T> T withRetries(java.util.concurrent.Callable<T> call, String what) throws Exception {
         for (int attempt = 1; ; attempt++) {
             try {
-                return call.run();
+                return call.call();
             } catch (HttpOperationFailedException e) {
                 if (e.getStatusCode() == 409 && attempt < retry.maxAttempts() * 4) {
                     // a refresh of it is running already (scheduled in Tableau, or by someone else): it may not include

@@ -194,7 +194,7 @@ public final class ImportModel {
                     : got == want ? "the model holds " + String.format("%,d", got) + " rows, as the landing table did"
                     : "the model holds " + String.format("%,d", got) + " rows, the landing table held " + String.format("%,d", want);
             boolean ok = got == want || landedSince.contains(o.table());
-            if (!ok && !mismatches.contains(o.table())) {
+            if (!ok) {
                 mismatches.add(o.table() + " (model " + String.format("%,d", got) + ", landing " + String.format("%,d", want) + ")");
             }
             audit.note(o.runId(), o.table(), DESTINATION, "REFRESH", (int) Math.min(Integer.MAX_VALUE, got), ok ? "CONFIRMED" : "FAILED",

@@ -102,8 +102,7 @@ final class ModelRefresh {
             String location = asked.header("Location");
             String requestId = location != null ? location.replaceAll("^(.*/)?refreshes/", "").replaceAll("[?#].*", "")
                     : asked.header("RequestId") != null ? asked.header("RequestId") : asked.header("x-ms-request-id");
-            Ended end = follow(modelId, requestId, !whole, deadline, started);
-            return new Ended(end.requestId(), end.status(), end.objects(), end.messages(), whole, end.took());
+            return follow(modelId, requestId, !whole, deadline, started);
         }
     }
 
@@ -147,7 +146,7 @@ final class ModelRefresh {
                         + settings.refreshTimeoutSeconds + " s (powerbi.refresh-timeout-seconds); it is asked again with the next runs");
             }
             clock.sleep(wait);
-            wait = wait.multipliedBy(2).compareTo(Duration.ofSeconds(30)) > 0 ? Duration.ofSeconds(30) : wait.multipliedBy(2);
+            wait = doubled(wait);
         }
     }
 
@@ -180,7 +179,7 @@ final class ModelRefresh {
                         + "within " + settings.refreshTimeoutSeconds + " s (powerbi.refresh-timeout-seconds); ours is asked again later");
             }
             clock.sleep(wait);
-            wait = wait.multipliedBy(2).compareTo(Duration.ofSeconds(30)) > 0 ? Duration.ofSeconds(30) : wait.multipliedBy(2);
+            wait = doubled(wait);
         }
     }
 
@@ -200,6 +199,12 @@ final class ModelRefresh {
                     + "most powerbi.refreshes-per-day allows on shared capacity; the refresh stays owed and is asked after "
                     + next + " (a workspace on Premium/Fabric capacity refreshes single tables without this limit)");
         }
+    }
+
+    /** The next poll's wait: twice the last, at most 30 s. */
+    private static Duration doubled(Duration wait) {
+        Duration twice = wait.multipliedBy(2);
+        return twice.compareTo(Duration.ofSeconds(30)) > 0 ? Duration.ofSeconds(30) : twice;
     }
 
     private static boolean refusedForCapacity(HttpOperationFailedException e) {
